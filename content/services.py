@@ -1,0 +1,106 @@
+"""Writes for a centre's Wagtail content: its site and home page, role permissions, demo pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow
+
+from content.models import HomePage, NoticePage
+from tenants.models import Centre, Domain
+from tenants.roles import Role, role_group
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+# Created by wagtailcore's own migrations (names as they stand in the database).
+WAGTAIL_SAMPLE_GROUPS = ("Editors", "Moderators")
+WAGTAIL_SAMPLE_WORKFLOWS = ("Moderators approval",)
+
+PAGE_PERMISSIONS = {
+    Role.CENTRE_ADMIN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
+    Role.EDITOR: ["add_page", "change_page", "publish_page", "lock_page"],
+}
+COLLECTION_PERMISSIONS = {
+    Role.CENTRE_ADMIN: [
+        "add_image",
+        "change_image",
+        "choose_image",
+        "add_document",
+        "change_document",
+        "choose_document",
+    ],
+    Role.EDITOR: ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"],
+}
+
+
+def _permission(codename: str) -> Permission:
+    app_label = {"page": "wagtailcore", "image": "wagtailimages", "document": "wagtaildocs"}[codename.split("_")[-1]]
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def centre_site_setup(*, centre: Centre, domain: Domain) -> HomePage:
+    """Set-up step: replace Wagtail's placeholder page with the centre's home page, served on its host."""
+    root = Page.get_first_root_node()
+    for placeholder in root.get_children().exclude(content_type__model="homepage"):
+        placeholder.delete()
+    home = HomePage(title=centre.name, slug="home", draft_title=centre.name)
+    root.add_child(instance=home)
+    home.save_revision().publish()
+    Site.objects.all().delete()
+    Site.objects.create(
+        hostname=domain.domain,
+        port=settings.JUNXIU_SITE_PORT,
+        root_page=home,
+        is_default_site=True,
+        site_name=centre.name,
+    )
+    return home
+
+
+def centre_roles_setup(**_context) -> None:
+    """Set-up step: every role may enter the Wagtail admin; admins and editors may publish pages.
+
+    Wagtail's sample groups and sample moderation workflow are removed: the centre's roles replace them.
+    """
+    Group.objects.filter(name__in=WAGTAIL_SAMPLE_GROUPS).delete()
+    Workflow.objects.filter(name__in=WAGTAIL_SAMPLE_WORKFLOWS).delete()
+    access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    root_page = Page.get_first_root_node()
+    root_collection = Collection.get_first_root_node()
+    for role in Role:
+        group = role_group(role)
+        group.permissions.add(access_admin)
+        for codename in PAGE_PERMISSIONS.get(role, []):
+            GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=_permission(codename))
+        for codename in COLLECTION_PERMISSIONS.get(role, []):
+            GroupCollectionPermission.objects.get_or_create(
+                group=group, collection=root_collection, permission=_permission(codename)
+            )
+
+
+@transaction.atomic
+def demo_content_ensure() -> int:
+    """Give the current centre's home page demo text and notices, once; returns the notices created."""
+    home = HomePage.objects.first()
+    if home is None or NoticePage.objects.exists():
+        return 0
+    demo = json.loads((DEMO_DIR / "content.json").read_text(encoding="utf-8"))
+    home.intro = demo["intro"].format(name=home.title)
+    home.hotline = demo["hotline"]
+    home.save_revision().publish()
+    created = 0
+    for notice in demo["notices"]:
+        page = NoticePage(
+            title=notice["title"],
+            date=dt.date.fromisoformat(notice["date"]),
+            summary=notice["summary"],
+            body=[("paragraph", f"<p>{paragraph}</p>") for paragraph in notice["paragraphs"]],
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        created += 1
+    return created

@@ -1,0 +1,1 @@
+"""The junxiu Django project (the `site/` folder, imported as `junxiu`)."""

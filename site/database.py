@@ -1,0 +1,54 @@
+"""Where the database is: DATABASE_URL when set, otherwise an embedded PostgreSQL under var/."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ENGINE = "django_tenants.postgresql_backend"
+
+
+def embedded_server_uri(data_dir: Path) -> str:
+    """Start (or reuse) the pgserver cluster in data_dir and return its URI; it outlives this process."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); /tmp is fine for the lock file.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(data_dir, cleanup_mode=None).get_uri()
+
+
+def ensure_database(uri: str, name: str) -> None:
+    """Create database `name` on the server at uri if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def database_settings(*, data_dir: Path, name: str) -> dict:
+    """Django DATABASES['default'] for DATABASE_URL, or for the embedded server in data_dir."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        import dj_database_url
+
+        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+        config["ENGINE"] = ENGINE
+        return config
+    uri = embedded_server_uri(data_dir)
+    ensure_database(uri, name)
+    parts = urlsplit(uri)
+    socket_dir = parse_qs(parts.query)["host"][0]
+    return {
+        "ENGINE": ENGINE,
+        "NAME": name,
+        "USER": parts.username or "postgres",
+        "PASSWORD": "",
+        "HOST": socket_dir,
+        "PORT": str(parts.port or ""),
+    }

@@ -1,0 +1,14 @@
+"""Middleware wiring that knows which schema a request is in."""
+
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+from wagtail.contrib.redirects.middleware import RedirectMiddleware
+
+
+class CentreRedirectMiddleware(RedirectMiddleware):
+    """Wagtail's redirects live in each centre's schema; the bureau's public schema has none."""
+
+    def process_response(self, request, response):
+        if connection.schema_name == get_public_schema_name():
+            return response
+        return super().process_response(request, response)

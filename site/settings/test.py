@@ -1,0 +1,18 @@
+"""Tests: their own embedded database cluster, fast hashing, no DEBUG."""
+
+import os
+from pathlib import Path
+
+# Decided before base is imported, since base starts the embedded server.
+os.environ.setdefault(
+    "JUNXIU_PGDATA", str(Path(os.environ.get("JUNXIU_VAR_DIR", Path(__file__).resolve().parents[2] / "var")) / "pgtest")
+)
+
+from .base import *  # noqa: E402,F403
+
+SECRET_KEY = "test-only-not-secret-" + "x" * 40
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60}  # noqa: F405
+WHITENOISE_USE_FINDERS = True

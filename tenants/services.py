@@ -1,0 +1,149 @@
+"""Provisioning: create a centre by cloning the template schema, retire it, manage its users."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.clone import CloneSchema
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+
+from tenants.models import Centre, Domain
+from tenants.setup import centre_setup_run
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,29}$")
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN_PATTERN = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
+RESERVED_CODES = frozenset({"public", "information_schema", "template"})
+
+
+class ProvisioningError(Exception):
+    """A centre cannot be created or changed; the message is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class CentreCreated:
+    centre: Centre
+    domain: Domain
+    admin_username: str
+    admin_password: str
+
+
+def _template_schema() -> str:
+    return settings.TENANT_BASE_SCHEMA
+
+
+def centre_code_validate(code: str) -> None:
+    """Refuse codes that are not valid, reserved, or in use, with a message that says why."""
+    if code in RESERVED_CODES or code.startswith("pg_") or code == _template_schema():
+        raise ProvisioningError(_("The centre code “%(code)s” is reserved.") % {"code": code})
+    if not CODE_PATTERN.fullmatch(code or ""):
+        raise ProvisioningError(
+            _("Invalid centre code “%(code)s”: use 2–30 lowercase letters or digits, starting with a letter.")
+            % {"code": code}
+        )
+    if Centre.objects.filter(schema_name__iexact=code).exists() or schema_exists(code, case_sensitive=False):
+        raise ProvisioningError(_("A centre with the code “%(code)s” already exists.") % {"code": code})
+
+
+def centre_domain_validate(domain: str) -> None:
+    if not DOMAIN_PATTERN.fullmatch(domain) or "_" in domain:
+        raise ProvisioningError(_("Invalid domain “%(domain)s”.") % {"domain": domain})
+    if domain == settings.JUNXIU_BASE_DOMAIN or Domain.objects.filter(domain=domain).exists():
+        raise ProvisioningError(_("The domain “%(domain)s” is already in use.") % {"domain": domain})
+
+
+def template_pending_migrations() -> list[str]:
+    """Migrations the template schema still lacks; a stale template would clone with tables missing."""
+    with schema_context(_template_schema()):
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+
+
+def centre_create(*, code: str, name: str, domain: str | None = None, admin_email: str = "") -> CentreCreated:
+    """Create a centre: clone the template schema, run every app's set-up step, add its admin.
+
+    All of it happens in one transaction (PostgreSQL DDL is transactional): a failure anywhere leaves
+    no schema, no centre row and no domain behind.
+    """
+    code = (code or "").strip()
+    name = (name or "").strip()
+    domain = (domain or f"{code}.{settings.JUNXIU_BASE_DOMAIN}").strip().lower()
+    centre_code_validate(code)
+    centre_domain_validate(domain)
+    if not name:
+        raise ProvisioningError(_("A centre needs a name."))
+    if not schema_exists(_template_schema()):
+        raise ProvisioningError(_("The template schema is missing: run migrate_schemas first."))
+    pending = template_pending_migrations()
+    if pending:
+        raise ProvisioningError(
+            _("The template schema is not up to date (missing %(migrations)s): run migrate_schemas first.")
+            % {"migrations": ", ".join(pending[:5])}
+        )
+
+    password = secrets.token_urlsafe(12)
+    try:
+        with transaction.atomic():
+            centre = Centre.objects.create(schema_name=code, name=name, kind=Centre.Kind.CENTRE)
+            centre_domain = Domain.objects.create(domain=domain, tenant=centre, is_primary=True)
+            CloneSchema().clone_schema(_template_schema(), code, "DATA")
+            with schema_context(code):
+                centre_setup_run(centre=centre, domain=centre_domain)
+                admin = centre_user_ensure(username="admin", password=password, email=admin_email, superuser=True)
+    except IntegrityError as exc:
+        raise ProvisioningError(
+            _("The centre “%(code)s” or the domain “%(domain)s” already exists.") % {"code": code, "domain": domain}
+        ) from exc
+    finally:
+        connection.set_schema_to_public()
+    return CentreCreated(centre=centre, domain=centre_domain, admin_username=admin.username, admin_password=password)
+
+
+def centre_retire(*, code: str) -> Centre:
+    """Stop serving a centre; its schema and data stay."""
+    centre = Centre.objects.filter(schema_name=code, kind=Centre.Kind.CENTRE).first()
+    if centre is None:
+        raise ProvisioningError(_("No centre with the code “%(code)s”.") % {"code": code})
+    if centre.status == Centre.Status.RETIRED:
+        raise ProvisioningError(_("The centre “%(code)s” is already retired.") % {"code": code})
+    centre.status = Centre.Status.RETIRED
+    centre.retired_at = timezone.now()
+    centre.save(update_fields=["status", "retired_at"])
+    return centre
+
+
+def centre_user_ensure(
+    *,
+    username: str,
+    password: str | None,
+    email: str = "",
+    superuser: bool = False,
+    groups: tuple[str, ...] = (),
+    first_name: str = "",
+):
+    """Create or update a user of the current schema (a centre's users live in its own schema)."""
+    if connection.schema_name == get_public_schema_name() and groups:
+        raise ProvisioningError(_("Centre groups exist only inside a centre."))
+    user_model = get_user_model()
+    user, _created = user_model.objects.get_or_create(username=username)
+    user.email = email or user.email
+    user.first_name = first_name or user.first_name
+    user.is_staff = True
+    user.is_superuser = superuser
+    user.is_active = True
+    if password is not None:
+        user.set_password(password)
+    user.save()
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=groups))
+    return user

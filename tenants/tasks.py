@@ -1,0 +1,70 @@
+"""Background work in a centre: queue a function for a schema; the worker runs it inside that schema only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.utils.module_loading import import_string
+from django_q.tasks import async_task
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from tenants.models import Centre
+
+PRIMITIVES = (str, int, float, bool, type(None))
+
+
+class CentreContextError(RuntimeError):
+    """A centre task was asked to run without a (valid) centre."""
+
+
+def _check_primitive(value: Any) -> None:
+    if isinstance(value, PRIMITIVES):
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_primitive(item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_primitive(key)
+            _check_primitive(item)
+        return
+    raise TypeError(f"centre task arguments must be primitive values, not {type(value).__name__}")
+
+
+def _centre_or_refuse(schema_name: str) -> Centre:
+    if not schema_name or schema_name == get_public_schema_name():
+        raise CentreContextError("a centre task needs the schema name of a centre")
+    centre = Centre.objects.filter(schema_name=schema_name, kind=Centre.Kind.CENTRE).first()
+    if centre is None:
+        raise CentreContextError(f"no centre with schema {schema_name!r}")
+    return centre
+
+
+def centre_task_enqueue(
+    *, schema_name: str, func: str, args: tuple = (), kwargs: dict | None = None, **q_options: Any
+) -> str:
+    """Queue `func` (a dotted path) to run inside centre `schema_name`; returns the django-q2 task id.
+
+    The ORM broker writes the task row in the caller's transaction, so a rolled-back caller queues nothing.
+    """
+    _centre_or_refuse(schema_name)
+    _check_primitive(list(args))
+    _check_primitive(kwargs or {})
+    return async_task("tenants.tasks.centre_task_run", schema_name, func, *args, **(kwargs or {}), q_options=q_options)
+
+
+def centre_task_run(schema_name: str, func: str, *args: Any, **kwargs: Any) -> Any:
+    """Worker side: open the centre's schema, run the function, always return to public."""
+    _centre_or_refuse(schema_name)
+    target = import_string(func)
+    with schema_context(schema_name):
+        return target(*args, **kwargs)
+
+
+def current_centre_schema() -> str:
+    """The schema a task is running in; refuses when that is not a centre."""
+    if connection.schema_name == get_public_schema_name():
+        raise CentreContextError("this code runs only inside a centre's schema")
+    return connection.schema_name
