@@ -20,26 +20,21 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 WAGTAIL_SAMPLE_GROUPS = ("Editors", "Moderators")
 WAGTAIL_SAMPLE_WORKFLOWS = ("Moderators approval",)
 
+MEDIA_PERMISSIONS = ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"]
 PAGE_PERMISSIONS = {
     Role.CENTRE_ADMIN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
     Role.EDITOR: ["add_page", "change_page", "publish_page", "lock_page"],
 }
-COLLECTION_PERMISSIONS = {
-    Role.CENTRE_ADMIN: [
-        "add_image",
-        "change_image",
-        "choose_image",
-        "add_document",
-        "change_document",
-        "choose_document",
-    ],
-    Role.EDITOR: ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"],
-}
+COLLECTION_PERMISSIONS = {Role.CENTRE_ADMIN: MEDIA_PERMISSIONS, Role.EDITOR: MEDIA_PERMISSIONS}
+PERMISSION_APPS = {"page": "wagtailcore", "image": "wagtailimages", "document": "wagtaildocs", "admin": "wagtailadmin"}
 
 
-def _permission(codename: str) -> Permission:
-    app_label = {"page": "wagtailcore", "image": "wagtailimages", "document": "wagtaildocs"}[codename.split("_")[-1]]
-    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+def _permissions(codenames: set[str]) -> dict[str, Permission]:
+    """Wagtail's permissions by codename, in one query."""
+    found = Permission.objects.filter(
+        content_type__app_label__in=PERMISSION_APPS.values(), codename__in=codenames
+    ).select_related("content_type")
+    return {p.codename: p for p in found if PERMISSION_APPS[p.codename.rsplit("_", 1)[-1]] == p.content_type.app_label}
 
 
 def centre_site_setup(*, centre: Centre, domain: Domain) -> HomePage:
@@ -68,18 +63,24 @@ def centre_roles_setup(**_context) -> None:
     """
     Group.objects.filter(name__in=WAGTAIL_SAMPLE_GROUPS).delete()
     Workflow.objects.filter(name__in=WAGTAIL_SAMPLE_WORKFLOWS).delete()
-    access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    wanted = {"access_admin"} | {c for codes in (*PAGE_PERMISSIONS.values(), MEDIA_PERMISSIONS) for c in codes}
+    permissions = _permissions(wanted)
     root_page = Page.get_first_root_node()
     root_collection = Collection.get_first_root_node()
+    page_rows, collection_rows = [], []
     for role in Role:
         group = role_group(role)
-        group.permissions.add(access_admin)
-        for codename in PAGE_PERMISSIONS.get(role, []):
-            GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=_permission(codename))
-        for codename in COLLECTION_PERMISSIONS.get(role, []):
-            GroupCollectionPermission.objects.get_or_create(
-                group=group, collection=root_collection, permission=_permission(codename)
-            )
+        group.permissions.add(permissions["access_admin"])
+        page_rows += [
+            GroupPagePermission(group=group, page=root_page, permission=permissions[codename])
+            for codename in PAGE_PERMISSIONS.get(role, [])
+        ]
+        collection_rows += [
+            GroupCollectionPermission(group=group, collection=root_collection, permission=permissions[codename])
+            for codename in COLLECTION_PERMISSIONS.get(role, [])
+        ]
+    GroupPagePermission.objects.bulk_create(page_rows, ignore_conflicts=True)
+    GroupCollectionPermission.objects.bulk_create(collection_rows, ignore_conflicts=True)
 
 
 @transaction.atomic

@@ -13,9 +13,9 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.DEBUG:  # in production the proxy serves media (deploy/nginx.conf)
+    from junxiu.media import centre_media_serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<schema>/<path:path>", centre_media_serve)]
 
 urlpatterns += [path("", include(wagtail_urls))]
