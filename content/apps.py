@@ -10,5 +10,5 @@ class ContentConfig(AppConfig):
         from content import services
         from tenants.setup import centre_setup_step_register
 
-        centre_setup_step_register(name="content.roles", order=10, run=services.centre_roles_setup)
+        centre_setup_step_register(name="content.roles", order=10, run=services.centre_roles_setup, repeatable=True)
         centre_setup_step_register(name="content.site", order=20, run=services.centre_site_setup)

@@ -59,6 +59,7 @@ def main() -> int:
     children: list[subprocess.Popen] = []
     try:
         manage("migrate_schemas", "--noinput", "-v", "0", env=env)
+        manage("centre_sync", "-v", "0", env=env)
         manage("seed_demo", env=env)
         # Each child in its own session: this script alone decides how and when they stop.
         for command in (["runserver", f"{HOST}:{PORT}"], ["qcluster"]):

@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
+from pghistory.middleware import HistoryMiddleware
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
 
@@ -12,3 +13,12 @@ class CentreRedirectMiddleware(RedirectMiddleware):
         if connection.schema_name == get_public_schema_name():
             return response
         return super().process_response(request, response)
+
+
+class CentreHistoryMiddleware(HistoryMiddleware):
+    """Attach who and which URL to the change history; history tables exist only in centre schemas."""
+
+    def __call__(self, request):
+        if connection.schema_name == get_public_schema_name():
+            return self.get_response(request)
+        return super().__call__(request)

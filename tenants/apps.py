@@ -10,4 +10,4 @@ class TenantsConfig(AppConfig):
         from tenants.roles import role_groups_setup
         from tenants.setup import centre_setup_step_register
 
-        centre_setup_step_register(name="tenants.roles", order=0, run=role_groups_setup)
+        centre_setup_step_register(name="tenants.roles", order=0, run=role_groups_setup, repeatable=True)

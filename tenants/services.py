@@ -109,6 +109,17 @@ def centre_create(*, code: str, name: str, domain: str | None = None, admin_emai
     return CentreCreated(centre=centre, domain=centre_domain, admin_username=admin.username, admin_password=password)
 
 
+def centre_setup_sync() -> list[str]:
+    """Run the repeatable set-up steps in every centre (after an upgrade adds an app's roles); returns the codes."""
+    synced = []
+    for centre in Centre.objects.filter(kind=Centre.Kind.CENTRE).prefetch_related("domains"):
+        with transaction.atomic(), schema_context(centre.schema_name):
+            centre_setup_run(centre=centre, domain=centre.domains.first(), repeatable_only=True)
+        synced.append(centre.schema_name)
+    connection.set_schema_to_public()
+    return synced
+
+
 def centre_retire(*, code: str) -> Centre:
     """Stop serving a centre; its schema and data stay."""
     centre = Centre.objects.filter(schema_name=code, kind=Centre.Kind.CENTRE).first()

@@ -10,7 +10,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenants.models import Centre
-from tenants.services import centre_create, centre_user_ensure
+from tenants.services import centre_create, centre_setup_sync, centre_user_ensure
 
 TEST_CENTRES = {"huangpu": "黄浦区军休中心", "putuo": "普陀区军休中心", "changning": "长宁区军休中心"}
 PASSWORD = "correct-horse-battery-staple"
@@ -23,6 +23,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         for code, name in TEST_CENTRES.items():
             if not Centre.objects.filter(schema_name=code).exists():
                 centre_create(code=code, name=name)
+        centre_setup_sync()  # a reused test database may predate an app's roles
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,9 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "pgtrigger",
+    "pghistory",
+    "registry",
     "content",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -64,9 +67,17 @@ TENANT_APPS = [
     "modelcluster",
     "taggit",
     "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
 ]
 
-INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# The project app comes last so its ready() runs after every library's (see junxiu.apps).
+INSTALLED_APPS = (
+    [app for app in SHARED_APPS if app != "junxiu"]
+    + [app for app in TENANT_APPS if app not in SHARED_APPS]
+    + ["junxiu"]
+)
 
 TENANT_MODEL = "tenants.Centre"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -93,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "junxiu.middleware.CentreHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "junxiu.middleware.CentreRedirectMiddleware",
 ]
@@ -177,7 +189,18 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "junxiu API",
+    "DESCRIPTION": "军休服务管理平台 — the API of one centre (its host decides which).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Personal data at rest: Fernet keys, newest first (older ones still decrypt), and the lookup-hash key.
+JUNXIU_FIELD_KEYS = env_list("JUNXIU_FIELD_KEYS", "")
+JUNXIU_LOOKUP_KEY = os.environ.get("JUNXIU_LOOKUP_KEY", "")
 
 # One django-q2 cluster serves every centre; its queue lives in the public schema (ORM broker).
 Q_CLUSTER = {

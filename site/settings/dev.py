@@ -10,3 +10,8 @@ SECRET_KEY = SECRET_KEY or "dev-only-not-secret-" + "x" * 40  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+
+from registry.crypto import derive_dev_key  # noqa: E402
+
+JUNXIU_FIELD_KEYS = JUNXIU_FIELD_KEYS or [derive_dev_key(SECRET_KEY, "fields")]  # noqa: F405
+JUNXIU_LOOKUP_KEY = JUNXIU_LOOKUP_KEY or derive_dev_key(SECRET_KEY, "lookup")  # noqa: F405

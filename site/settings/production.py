@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-for required in ("DJANGO_SECRET_KEY", "DATABASE_URL"):
+for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "JUNXIU_FIELD_KEYS", "JUNXIU_LOOKUP_KEY"):
     if not os.environ.get(required):
         raise ImproperlyConfigured(f"{required} must be set in production")
 

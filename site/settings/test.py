@@ -16,3 +16,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+
+from registry.crypto import derive_dev_key  # noqa: E402
+
+JUNXIU_FIELD_KEYS = [derive_dev_key(SECRET_KEY, "fields")]
+JUNXIU_LOOKUP_KEY = derive_dev_key(SECRET_KEY, "lookup")

@@ -1,0 +1,78 @@
+"""Reads of the registry for other code: who may see which cadre, search, masked values."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from registry.crypto import lookup_hash
+from registry.masking import mask_address, mask_id_number, mask_phone, mask_text
+from registry.models import ALL_CADRES_PERMISSION, SENSITIVE_PERMISSION, Cadre, Staff
+
+ASCII_QUERY = re.compile(r"^[a-z]+$")
+FIELD_MASKS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "mobile": mask_phone,
+    "address": mask_address,
+    "findings": mask_text,
+}
+
+
+def staff_for_user(user) -> Staff | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Staff.objects.filter(user=user).select_related("rest_home").first()
+
+
+def cadre_visible_queryset(*, user) -> QuerySet[Cadre]:
+    """The cadres a user may see: all with the 'all cadres' permission; else those of their rest home or their own."""
+    cadres = Cadre.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("registry.view_cadre"):
+        return cadres.none()
+    if user.has_perm(ALL_CADRES_PERMISSION):
+        return cadres
+    staff = staff_for_user(user)
+    if staff is None:
+        return cadres.none()
+    scope = Q(liaison=staff)
+    if staff.rest_home_id:
+        scope |= Q(rest_home_id=staff.rest_home_id)
+    return cadres.filter(scope)
+
+
+def access_cadre_by_id(*, user, id: int) -> Cadre:  # noqa: A002 - the naming convention of getters
+    """The cadre, if this user may see it; missing and forbidden both give 404."""
+    try:
+        return cadre_visible_queryset(user=user).get(pk=id)
+    except (Cadre.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def cadre_search(queryset: QuerySet[Cadre], query: str) -> QuerySet[Cadre]:
+    """By name (Chinese), pinyin or initials (wds), or an exact ID number."""
+    query = (query or "").strip()
+    if not query:
+        return queryset
+    lowered = query.lower().replace(" ", "")
+    if ASCII_QUERY.fullmatch(lowered):
+        return queryset.filter(Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered))
+    if len(query) in (15, 18) and query[:14].isdigit():
+        return queryset.filter(id_hash=lookup_hash(query))
+    return queryset.filter(name__contains=query)
+
+
+def cadre_by_id_number(id_number: str) -> Cadre | None:
+    return Cadre.objects.filter(id_hash=lookup_hash(id_number)).first()
+
+
+def can_see_sensitive(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(SENSITIVE_PERMISSION))
+
+
+def personal_value(*, obj, field: str, user) -> str:
+    """A personal-data field as this user may see it: the value, or its mask."""
+    value = getattr(obj, field) or ""
+    return value if can_see_sensitive(user) else FIELD_MASKS[field](value)
