@@ -30,7 +30,7 @@ test: lint
 	$(BIN)/pytest $(if $(CI),--create-db,--reuse-db) $(PYTEST_ARGS)
 
 bench: install
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Needs GNU gettext (msgfmt); the compiled catalogue is committed.
 messages: install

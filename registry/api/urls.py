@@ -1,0 +1,3 @@
+"""REST API of the registry (under /api/registry/)."""
+
+urlpatterns: list = []
