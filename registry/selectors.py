@@ -76,3 +76,14 @@ def personal_value(*, obj, field: str, user) -> str:
     """A personal-data field as this user may see it: the value, or its mask."""
     value = getattr(obj, field) or ""
     return value if can_see_sensitive(user) else FIELD_MASKS[field](value)
+
+
+def cadre_counts_by_centre() -> dict[str, int]:
+    """Cadres each centre serves (not transferred out or deceased), in one cross-centre query."""
+    from tenants.selectors import centres_query
+
+    rows = centres_query(
+        query="SELECT count(*) AS cadres FROM {schema}.registry_cadre WHERE state IN (%s, %s)",
+        params=[Cadre.State.ACTIVE, Cadre.State.ABROAD],
+    )
+    return {row["centre"]: row["cadres"] for row in rows}

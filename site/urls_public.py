@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tenants.views import centre_directory
+from junxiu.views import centre_directory
 
 urlpatterns = [
     path("", centre_directory, name="centre_directory"),

@@ -1,6 +1,10 @@
 """One centre's pages, users and sessions are worthless on another centre, through every route."""
 
+import datetime as dt
+import re
+
 import pytest
+from django_tenants.utils import schema_context
 
 from tenants.roles import Role, role_group_name
 from tests.conftest import PASSWORD, TEST_CENTRES, client_for, make_user, publish_notice
@@ -101,6 +105,17 @@ def test_home_page_of_each_centre_is_its_own(centres):
 
 
 def test_bureau_portal_lists_centres_for_bureau_users_only(centres, django_user_model):
+    from registry.idcard import resident_id_make
+    from registry.services import cadre_create
+
+    with schema_context("putuo"):
+        for seq in (1, 2):
+            cadre_create(
+                name="测试",
+                id_number=resident_id_make("310107", dt.date(1940, 1, 1), seq),
+                level="division",
+                kind="lixiu",
+            )
     anonymous = client_for(None).get("/")
     assert anonymous.status_code == 302
     assert anonymous["Location"] == "/login/?next=/"
@@ -112,3 +127,4 @@ def test_bureau_portal_lists_centres_for_bureau_users_only(centres, django_user_
     for code, name in TEST_CENTRES.items():
         assert f'<a href="http://{code}.localhost/">{name}</a>' in body
     assert "centre_template" not in body
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", body)] == [0, 0, 2]  # changning, huangpu, putuo
