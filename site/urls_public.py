@@ -2,7 +2,6 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-
 from junxiu.views import centre_directory
 
 urlpatterns = [
