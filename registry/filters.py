@@ -46,7 +46,7 @@ def birth_date_range(low_age: int, high_age: int, today: dt.date) -> tuple[dt.da
 class CadreFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     rest_home = django_filters.ModelChoiceFilter(label=_("rest home"), queryset=RestHome.objects.all())
-    liaison = django_filters.ModelChoiceFilter(label=_("liaison"), queryset=Staff.objects.all())
+    liaison = django_filters.ModelChoiceFilter(label=_("liaison"), queryset=Staff.objects.only("id", "name"))
     level = django_filters.ChoiceFilter(label=_("level"), choices=Cadre.Level.choices)
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=Cadre.Kind.choices)
     state = django_filters.ChoiceFilter(label=_("state"), choices=Cadre.State.choices)

@@ -216,7 +216,11 @@ class Cadre(models.Model):
             ("export_cadres", _("Can export cadres")),
             ("import_cadres", _("Can import cadres")),
         ]
-        indexes = [models.Index(fields=["name_initials"]), models.Index(fields=["state", "rest_home"])]
+        indexes = [
+            models.Index(fields=["name_initials"]),
+            models.Index(fields=["state", "rest_home"]),
+            models.Index(fields=["name_pinyin", "id"], name="registry_cadre_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -448,6 +452,177 @@ class CadreTombstone(models.Model):
 
 # Every change to a cadre and its records is kept: who (pghistory context), when, old → new.
 for _model in (Cadre, FamilyMember, TripAbroad, HealthCheck, ArchiveDocument, Honour, Skill, Staff, RestHome):
+    pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name=f"{_model.__name__}Event"
+    )(_model)
+
+
+# --- Lifecycle (5.2 reception, 5.10 death, 6.6 transfer between districts) ---
+
+
+class CadreReception(models.Model):
+    """The reception of a newly received cadre (5.2): the welcome ceremony's items and the first steps of service."""
+
+    cadre = models.OneToOneField(Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="reception")
+    received_on = models.DateField(_("received on"))
+    ceremony_on = models.DateField(_("welcome ceremony held on"), null=True, blank=True)
+    # 5.2.2 a)–e)
+    welcome_sign = models.BooleanField(_("welcome words displayed prominently"), default=False)
+    welcome_video_gifts = models.BooleanField(
+        _("song MV and centre film shown, centre introduced, commemorative gifts given"), default=False
+    )
+    head_briefing = models.BooleanField(
+        _("head of the centre briefed on treatment, services, discipline and requirements"), default=False
+    )
+    premises_tour = models.BooleanField(_("tour of the offices and activity venues"), default=False)
+    welcome_activities = models.BooleanField(_("performance, forum or other welcome activity"), default=False)
+    # first steps of service
+    archive_received = models.BooleanField(_("archive materials received"), default=False)
+    health_record_created = models.BooleanField(_("health record created"), default=False)
+    services_explained = models.BooleanField(_("service items explained"), default=False)
+    first_visit_on = models.DateField(_("first home visit on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_name = models.CharField(_("recorded by"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    CEREMONY_ITEMS = ("welcome_sign", "welcome_video_gifts", "head_briefing", "premises_tour", "welcome_activities")
+
+    class Meta:
+        verbose_name = _("reception")
+        verbose_name_plural = _("receptions")
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.received_on:%Y-%m-%d}"
+
+
+class CadreDeath(models.Model):
+    """After a cadre's death (5.10): condolences, help with the funeral, survivors' benefits, archive and report."""
+
+    cadre = models.OneToOneField(Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="death")
+    died_on = models.DateField(_("date of death"))
+    # 5.10.2
+    condolence_visit_on = models.DateField(_("condolence visit to the family on"), null=True, blank=True)
+    policy_explained = models.BooleanField(_("survivors' policy, standards and procedure explained"), default=False)
+    # 5.10.3 a)–c)
+    obituary_written = models.BooleanField(_("life story written, obituary issued"), default=False)
+    memorial_attended = models.BooleanField(_("memorial attended, wreath sent"), default=False)
+    flag_covering = models.BooleanField(_("party or army flag covering arranged"), default=False)
+    # 5.10.4 and 5.3.2
+    pension_stopped_on = models.DateField(_("pension stopped from"), null=True, blank=True)
+    archive_filed = models.BooleanField(_("documents filed in the archive"), default=False)
+    reported = models.BooleanField(_("reported to the authority"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_name = models.CharField(_("recorded by"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("death record")
+        verbose_name_plural = _("death records")
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.died_on:%Y-%m-%d}"
+
+
+class DeathBenefit(models.Model):
+    """A survivors' benefit after a death (5.10.4, 5.3.2): its status and amount."""
+
+    class Kind(models.TextChoices):
+        FUNERAL = "funeral", _("Funeral allowance")
+        LIVING = "living", _("Living allowance for dependants")
+        LUMP_SUM = "lump_sum", _("One-off pension")
+        SPECIAL = "special", _("Special pension")
+        SIX_MONTHS = "six_months", _("Six months' pay after death")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To apply")
+        APPLIED = "applied", _("Applied")
+        PAID = "paid", _("Paid")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+
+    death = models.ForeignKey(CadreDeath, on_delete=models.CASCADE, related_name="benefits")
+    kind = models.CharField(_("benefit"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survivors' benefit")
+        verbose_name_plural = _("survivors' benefits")
+        constraints = [models.UniqueConstraint(fields=["death", "kind"], name="registry_deathbenefit_one_per_kind")]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class CadreTransfer(models.Model):
+    """A transfer of a cadre to another district's centre (6.6): requested, approved, then executed in one step."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        COMPLETED = "completed", _("Completed")
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), null=True, blank=True, on_delete=models.SET_NULL, related_name="transfers"
+    )
+    cadre_name = models.CharField(_("name"), max_length=50)
+    target_centre = models.CharField(_("target centre"), max_length=63)
+    target_name = models.CharField(_("target centre name"), max_length=100)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    reason = models.TextField(_("reason"), blank=True)
+    requested_on = models.DateField(_("requested on"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approval_reference = models.CharField(_("approval document number"), max_length=100, blank=True)
+    handover_deadline = models.DateField(_("hand over by"), null=True, blank=True)
+    target_pays_from = models.DateField(_("target centre pays from"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("completed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tombstone = models.OneToOneField(
+        CadreTombstone, verbose_name=_("tombstone"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        ordering = ["-requested_on", "-pk"]
+        permissions = [("approve_cadretransfer", _("Can approve and execute transfers to another centre"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadre"],
+                condition=models.Q(state__in=["requested", "approved"]),
+                name="registry_cadretransfer_one_open_per_cadre",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre_name} → {self.target_name}"
+
+
+for _model in (CadreReception, CadreDeath, DeathBenefit):
     pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name=f"{_model.__name__}Event"
     )(_model)

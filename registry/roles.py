@@ -14,14 +14,19 @@ def _crud(models: list[str], verbs=("view", "add", "change", "delete")) -> list[
     return [f"{verb}_{model}" for model in models for verb in verbs]
 
 
+LIFECYCLE = ["cadrereception", "cadredeath", "deathbenefit"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.CENTRE_ADMIN: _crud(RECORDS + PLACES + ["cadretombstone"])
-    + ["view_accesslog", "view_sensitive_data", "view_all_cadres", "export_cadres", "import_cadres"],
-    Role.CASEWORKER: _crud(RECORDS, ("view", "add", "change")) + _crud(PLACES, ("view",)) + ["view_sensitive_data"],
-    Role.HEALTH_OFFICER: _crud(["cadre", "familymember"], ("view",))
+    Role.CENTRE_ADMIN: _crud(RECORDS + PLACES + LIFECYCLE + ["cadretombstone", "cadretransfer"])
+    + ["view_accesslog", "view_sensitive_data", "view_all_cadres", "export_cadres", "import_cadres"]
+    + ["approve_cadretransfer"],
+    Role.CASEWORKER: _crud(RECORDS + LIFECYCLE, ("view", "add", "change"))
+    + _crud(PLACES, ("view",))
+    + ["view_sensitive_data"],
+    Role.HEALTH_OFFICER: _crud(["cadre", "familymember"] + LIFECYCLE, ("view",))
     + _crud(["healthcheck"], ("view", "add", "change"))
     + ["view_all_cadres", "view_sensitive_data"],
-    Role.VIEWER: _crud(RECORDS + PLACES, ("view",)) + ["view_all_cadres"],
+    Role.VIEWER: _crud(RECORDS + PLACES + LIFECYCLE + ["cadretransfer"], ("view",)) + ["view_all_cadres"],
     Role.EDITOR: [],
 }
 

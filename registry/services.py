@@ -22,16 +22,25 @@ PERSONAL_FIELDS = {
 }
 
 
-def _cadre_apply(cadre: Cadre, fields: dict[str, Any]) -> None:
-    """Set fields, derive what follows from them (ID → birth date, gender, hash; name → pinyin) and validate."""
+def cadre_prepare(
+    *, cadre: Cadre, fields: dict[str, Any], skip_clean: Iterable[str] = (), check_duplicate: bool = True
+) -> Cadre:
+    """Set fields on a cadre, derive what follows (ID → birth date, gender, hash; name → pinyin) and validate.
+
+    Nothing is saved. Bulk callers that looked up related rows and duplicates themselves pass skip_clean and
+    check_duplicate=False.
+    """
     unknown = set(fields) - {f.name for f in Cadre._meta.get_fields()} - {"rest_home_id", "liaison_id"}
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     for name, value in fields.items():
         setattr(cadre, name, value)
     if "id_number" in fields:
-        parsed = resident_id_parse(fields["id_number"])
-        if "birth_date" in fields and fields["birth_date"] and fields["birth_date"] != parsed.birth_date:
+        try:
+            parsed = resident_id_parse(fields["id_number"])
+        except ValidationError as error:
+            raise ValidationError({"id_number": error.messages}) from None
+        if fields.get("birth_date") and fields["birth_date"] != parsed.birth_date:
             raise ValidationError(
                 {
                     "birth_date": _("The birth date does not match the one in the ID number (%(date)s).")
@@ -44,10 +53,10 @@ def _cadre_apply(cadre: Cadre, fields: dict[str, Any]) -> None:
         cadre.gender = fields.get("gender") or parsed.gender
     if "name" in fields:
         cadre.name_pinyin, cadre.name_initials = name_search_keys(cadre.name)
-    cadre.full_clean(exclude=["id_hash", "name_pinyin", "name_initials"], validate_unique=False)
-    duplicate = Cadre.objects.filter(id_hash=cadre.id_hash).exclude(pk=cadre.pk).first()
-    if duplicate is not None:
+    cadre.full_clean(exclude=["id_hash", "name_pinyin", "name_initials", *skip_clean], validate_unique=False)
+    if check_duplicate and Cadre.objects.filter(id_hash=cadre.id_hash).exclude(pk=cadre.pk).exists():
         raise ValidationError({"id_number": _("A cadre with this ID number is already registered.")})
+    return cadre
 
 
 @transaction.atomic
@@ -55,15 +64,14 @@ def cadre_create(**fields: Any) -> Cadre:
     """Register a cadre; the ID number is validated and gives the birth date and gender."""
     if not fields.get("id_number"):
         raise ValidationError({"id_number": _("The resident ID number is required.")})
-    cadre = Cadre()
-    _cadre_apply(cadre, fields)
+    cadre = cadre_prepare(cadre=Cadre(), fields=fields)
     cadre.save()
     return cadre
 
 
 @transaction.atomic
 def cadre_update(*, cadre: Cadre, **fields: Any) -> Cadre:
-    _cadre_apply(cadre, fields)
+    cadre_prepare(cadre=cadre, fields=fields)
     cadre.save()
     return cadre
 

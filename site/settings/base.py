@@ -87,6 +87,8 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_SCHEMA = JUNXIU_TEMPLATE_SCHEMA
 
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set search_path only when the schema changes, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 DATABASES = {
     "default": database_settings(
         data_dir=Path(os.environ.get("JUNXIU_PGDATA", VAR_DIR / "pgdata")),

@@ -1,0 +1,298 @@
+"""Serializers of the registry API: personal fields masked unless the user may see them, and each unmasked one noted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.idcard import resident_id_parse
+from registry.models import (
+    Cadre,
+    FamilyMember,
+    HealthCheck,
+    RestHome,
+    Staff,
+    StaffQualification,
+    StaffTraining,
+    TripAbroad,
+)
+from registry.selectors import FIELD_MASKS, cadre_visible_queryset, can_see_sensitive
+from registry.services import cadre_create, cadre_update
+
+# The order in which shown fields are named in the access log.
+LOGGED_FIELD_ORDER = [
+    "id_number",
+    "phone",
+    "mobile",
+    "address",
+    "family.phone",
+    "family.address",
+    "health_checks.findings",
+]
+
+
+@dataclass
+class AccessNote:
+    """What one response shows unmasked: which records of which model, which fields (never the values)."""
+
+    model: str = ""
+    record_ids: set[int] = field(default_factory=set)
+    fields: set[str] = field(default_factory=set)
+
+    def add(self, *, model: str, record_id: int, fields: list[str]) -> None:
+        self.model = model
+        self.record_ids.add(record_id)
+        self.fields.update(fields)
+
+    def ordered_fields(self) -> list[str]:
+        return sorted(self.fields, key=lambda f: (LOGGED_FIELD_ORDER.index(f) if f in LOGGED_FIELD_ORDER else 99, f))
+
+
+class PersonalDataMixin:
+    """Masks Meta.personal_fields for users without the sensitive-data permission; notes what is shown unmasked."""
+
+    log_model = "Cadre"
+    log_prefix = ""
+
+    def log_record_id(self, instance) -> int:
+        return instance.cadre_id
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        sensitive = self.context.get("sensitive")
+        if sensitive is None:
+            sensitive = can_see_sensitive(self.context["request"].user)
+        shown = []
+        for name in self.Meta.personal_fields:
+            if name not in data:
+                continue
+            if not sensitive:
+                data[name] = FIELD_MASKS[name](data[name])
+            elif data[name]:
+                shown.append(self.log_prefix + name)
+        note = self.context.get("access_note")
+        if shown and note is not None:
+            note.add(model=self.log_model, record_id=self.log_record_id(instance), fields=shown)
+        return data
+
+
+class VisibleCadreField(serializers.PrimaryKeyRelatedField):
+    """A cadre the requesting user may see; any other (missing or forbidden) is refused the same way."""
+
+    def get_queryset(self):
+        return cadre_visible_queryset(user=self.context["request"].user)
+
+
+class FamilyMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+    log_prefix = "family."
+
+    class Meta:
+        model = FamilyMember
+        fields = ["id", "name", "relation", "phone", "address", "is_emergency_contact", "lives_with_cadre"]
+        personal_fields = ["phone", "address"]
+
+
+def _named_choice_field(name: str, choices) -> serializers.ChoiceField:
+    """A choice field whose schema enum is its own, so two fields sharing one set of choices get one name each."""
+    schema = {"type": "string", "enum": [value for value, _label in choices], "x-spec-enum-id": name}
+    field_class = extend_schema_field(schema)(type(f"{name}_field", (serializers.ChoiceField,), {}))
+    return field_class(choices=choices, required=False)
+
+
+class CadreSerializer(PersonalDataMixin, serializers.ModelSerializer):
+    """A cadre; writes go through registry.services (the ID number gives birth date and gender)."""
+
+    id_number = serializers.CharField(label=gettext_lazy("resident ID number"), max_length=18)
+    gender = serializers.ChoiceField(choices=Cadre.Gender.choices, required=False)
+    birth_date = serializers.DateField(required=False)
+    rest_home_name = serializers.CharField(source="rest_home.name", read_only=True, default="")
+    liaison_name = serializers.CharField(source="liaison.name", read_only=True, default="")
+    is_very_old = serializers.BooleanField(read_only=True)
+    nursing_fee_status = _named_choice_field("nursing_fee_status", Cadre.BenefitStatus.choices)
+    medical_subsidy_status = _named_choice_field("medical_subsidy_status", Cadre.BenefitStatus.choices)
+    in_declassification_period = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Cadre
+        fields = [
+            "id",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "gender",
+            "birth_date",
+            "id_number",
+            "phone",
+            "mobile",
+            "address",
+            "level",
+            "kind",
+            "branch",
+            "rank",
+            "transfer_in_date",
+            "rest_home",
+            "rest_home_name",
+            "liaison",
+            "liaison_name",
+            "lives_alone",
+            "childless",
+            "bedridden",
+            "disabled",
+            "dementia",
+            "in_care_home",
+            "is_very_old",
+            "care_home_name",
+            "service_needs",
+            "nursing_fee_status",
+            "medical_subsidy_status",
+            "party_member",
+            "party_branch",
+            "party_relation",
+            "declassification_until",
+            "in_declassification_period",
+            "state",
+            "received_on",
+            "deceased_on",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["name_pinyin", "name_initials", "created_at", "updated_at"]
+        personal_fields = ["id_number", "phone", "mobile", "address"]
+
+    def log_record_id(self, instance) -> int:
+        return instance.pk
+
+    def validate_id_number(self, value: str) -> str:
+        try:
+            return resident_id_parse(value).number
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+
+    def create(self, validated_data):
+        return _service_call(cadre_create, **validated_data)
+
+    def update(self, instance, validated_data):
+        return _service_call(cadre_update, cadre=instance, **validated_data)
+
+
+def _service_call(service, **kwargs):
+    """Run a registry service; its validation errors come back as DRF field errors."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise serializers.ValidationError(exc.message_dict) from None
+        raise serializers.ValidationError({"non_field_errors": exc.messages}) from None
+
+
+class RestHomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RestHome
+        fields = ["id", "name", "address", "phone", "building_area"]
+
+
+class StaffQualificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaffQualification
+        fields = ["id", "name", "number", "issued_on", "expires_on"]
+
+
+class StaffTrainingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StaffTraining
+        fields = ["id", "kind", "topic", "date", "hours"]
+
+
+class StaffSerializer(PersonalDataMixin, serializers.ModelSerializer):
+    log_model = "Staff"
+    rest_home_name = serializers.CharField(source="rest_home.name", read_only=True, default="")
+    qualifications = StaffQualificationSerializer(many=True, read_only=True)
+    trainings = StaffTrainingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Staff
+        fields = [
+            "id",
+            "name",
+            "rest_home",
+            "rest_home_name",
+            "role",
+            "phone",
+            "supervisor",
+            "active",
+            "qualifications",
+            "trainings",
+        ]
+        personal_fields = ["phone"]
+
+    def log_record_id(self, instance) -> int:
+        return instance.pk
+
+
+class TripAbroadSerializer(serializers.ModelSerializer):
+    cadre = VisibleCadreField(queryset=Cadre.objects.all())
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True)
+
+    class Meta:
+        model = TripAbroad
+        fields = [
+            "id",
+            "cadre",
+            "cadre_name",
+            "destination",
+            "purpose",
+            "departs_on",
+            "returns_on",
+            "returned_on",
+            "passport_handed_in_on",
+            "passport_returned_on",
+        ]
+
+    def validate(self, attrs):
+        dates = ("departs_on", "returns_on", "returned_on", "passport_handed_in_on", "passport_returned_on")
+        merged = {f: getattr(self.instance, f) for f in dates if self.instance is not None} | attrs
+        departs = merged.get("departs_on")
+        errors = {}
+        for name in ("returns_on", "returned_on"):
+            if departs and merged.get(name) and merged[name] < departs:
+                errors[name] = [_("The return cannot be before the departure.")]
+        handed_in, returned = merged.get("passport_handed_in_on"), merged.get("passport_returned_on")
+        if handed_in and returned and returned < handed_in:
+            errors["passport_returned_on"] = [_("The passport cannot be returned before it was handed in.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class HealthCheckSerializer(PersonalDataMixin, serializers.ModelSerializer):
+    log_prefix = "health_checks."
+    cadre = VisibleCadreField(queryset=Cadre.objects.all())
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True)
+
+    class Meta:
+        model = HealthCheck
+        fields = [
+            "id",
+            "cadre",
+            "cadre_name",
+            "year",
+            "date",
+            "institution",
+            "result",
+            "findings",
+            "follow_up_done",
+            "follow_up_on",
+        ]
+        personal_fields = ["findings"]
+
+    def validate(self, attrs):
+        merged = {f: getattr(self.instance, f) for f in ("year", "date") if self.instance is not None} | attrs
+        if merged.get("date") and merged.get("year") and merged["date"].year != merged["year"]:
+            raise serializers.ValidationError({"year": [_("The year does not match the date of the check.")]})
+        return attrs

@@ -1,0 +1,213 @@
+"""Viewsets of the registry API: querysets start from what the user may see; unmasked personal data is logged."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
+from rest_framework.response import Response
+
+from registry.api.serializers import (
+    AccessNote,
+    CadreSerializer,
+    FamilyMemberSerializer,
+    HealthCheckSerializer,
+    RestHomeSerializer,
+    StaffSerializer,
+    TripAbroadSerializer,
+)
+from registry.filters import CadreFilterSet
+from registry.models import Cadre, HealthCheck, RestHome, Staff, TripAbroad
+from registry.selectors import cadre_visible_queryset, can_see_sensitive
+from registry.services import access_log_record
+
+# A cadre loaded only for its name need not decrypt its personal fields.
+CADRE_PERSONAL_COLUMNS = ["cadre__id_number", "cadre__phone", "cadre__mobile", "cadre__address"]
+
+
+class ModelPermissions(DjangoModelPermissions):
+    """Model permissions for every method, reading included: everything is denied unless granted."""
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+
+class RegistryPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """Token or session of this centre; model permissions; one access-log entry per response with unmasked data."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated, ModelPermissions]
+    pagination_class = RegistryPagination
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+
+    def initial(self, request, *args, **kwargs):
+        self.access_note = AccessNote()
+        super().initial(request, *args, **kwargs)
+
+    def visible_cadres(self):
+        """The cadres this user may see, worked out once per request (permissions and the action both ask)."""
+        if getattr(self, "_visible_cadres", None) is None:
+            self._visible_cadres = cadre_visible_queryset(user=self.request.user)
+        return self._visible_cadres.all()
+
+    def get_serializer_context(self):
+        return {
+            **super().get_serializer_context(),
+            "access_note": getattr(self, "access_note", None),
+            "sensitive": can_see_sensitive(self.request.user) if getattr(self, "request", None) else False,
+        }
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        note = getattr(self, "access_note", None)
+        if note is not None and note.record_ids and response.status_code < 400:
+            access_log_record(
+                user=request.user,
+                action="view",
+                channel="api",
+                model=note.model,
+                record_ids=note.record_ids,
+                fields=note.ordered_fields(),
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class CadreViewSet(RegistryViewSet):
+    """Cadres the user may see, through the registry's one filter (`q`: name, pinyin, initials or ID number)."""
+
+    queryset = Cadre.objects.all()
+    serializer_class = CadreSerializer
+    filterset_class = CadreFilterSet
+    ordering_fields = ["name_pinyin", "name", "birth_date", "transfer_in_date", "received_on", "updated_at", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # a cadre leaves by death or transfer
+
+    def get_queryset(self):
+        return self.visible_cadres().select_related("rest_home", "liaison")
+
+    @extend_schema(responses=FamilyMemberSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def family(self, request, pk=None):
+        """The cadre's family members and emergency contacts."""
+        if not request.user.has_perm("registry.view_familymember"):
+            raise PermissionDenied
+        cadre = self.get_object()
+        serializer = FamilyMemberSerializer(cadre.family.all(), many=True, context=self.get_serializer_context())
+        return Response(serializer.data)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            _save_within_scope(serializer, user=self.request.user)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            _save_within_scope(serializer, user=self.request.user)
+
+
+def _save_within_scope(serializer, *, user) -> None:
+    """Save; refuse (and roll back) a write that would leave the cadre outside what this user may see."""
+    cadre = serializer.save()
+    if not cadre_visible_queryset(user=user).filter(pk=cadre.pk).exists():
+        raise serializers.ValidationError(
+            {"rest_home": [_("You may only register or keep cadres of your own rest home or assigned to you.")]}
+        )
+
+
+class RestHomeViewSet(RegistryViewSet):
+    queryset = RestHome.objects.all()
+    serializer_class = RestHomeSerializer
+    ordering_fields = ["name", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # cadres and staff keep their rest home
+
+
+class StaffFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Staff
+        fields = ["rest_home", "role", "active"]
+
+
+class StaffViewSet(RegistryViewSet):
+    queryset = Staff.objects.select_related("rest_home").prefetch_related("qualifications", "trainings")
+    serializer_class = StaffSerializer
+    filterset_class = StaffFilterSet
+    ordering_fields = ["name", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]  # staff leave by becoming inactive
+
+
+class TripAbroadFilterSet(django_filters.FilterSet):
+    # A number, not a choice of cadres: an invisible cadre must look the same as a missing one.
+    cadre = django_filters.NumberFilter(label=gettext_lazy("cadre"))
+    departs_after = django_filters.DateFilter(
+        field_name="departs_on", lookup_expr="gte", label=gettext_lazy("departs on or after")
+    )
+    departs_before = django_filters.DateFilter(
+        field_name="departs_on", lookup_expr="lte", label=gettext_lazy("departs on or before")
+    )
+    returned = django_filters.BooleanFilter(
+        field_name="returned_on", lookup_expr="isnull", exclude=True, label=gettext_lazy("returned")
+    )
+
+    class Meta:
+        model = TripAbroad
+        fields = ["cadre"]
+
+
+class TripAbroadViewSet(RegistryViewSet):
+    """Trips abroad of the cadres the user may see; `?cadre=<id>` for one cadre's."""
+
+    queryset = TripAbroad.objects.all()
+    serializer_class = TripAbroadSerializer
+    filterset_class = TripAbroadFilterSet
+    ordering_fields = ["departs_on", "returns_on", "id"]
+
+    def get_queryset(self):
+        return (
+            TripAbroad.objects.filter(cadre__in=self.visible_cadres())
+            .select_related("cadre")
+            .defer(*CADRE_PERSONAL_COLUMNS)
+        )
+
+
+class HealthCheckFilterSet(django_filters.FilterSet):
+    cadre = django_filters.NumberFilter(label=gettext_lazy("cadre"))
+
+    class Meta:
+        model = HealthCheck
+        fields = ["cadre", "year", "result", "follow_up_done"]
+
+
+class HealthCheckViewSet(RegistryViewSet):
+    """Health checks of the cadres the user may see; findings masked unless permitted."""
+
+    queryset = HealthCheck.objects.all()
+    serializer_class = HealthCheckSerializer
+    filterset_class = HealthCheckFilterSet
+    ordering_fields = ["date", "year", "id"]
+
+    def get_queryset(self):
+        return (
+            HealthCheck.objects.filter(cadre__in=self.visible_cadres())
+            .select_related("cadre")
+            .defer(*CADRE_PERSONAL_COLUMNS)
+        )
