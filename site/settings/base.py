@@ -70,6 +70,7 @@ TENANT_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 # The project app comes last so its ready() runs after every library's (see junxiu.apps).
@@ -198,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "军休服务管理平台 — the API of one centre (its host decides which).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page works offline: Swagger UI is served from our own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Personal data at rest: Fernet keys, newest first (older ones still decrypt), and the lookup-hash key.
