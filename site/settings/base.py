@@ -51,6 +51,7 @@ TENANT_APPS = [
     "pgtrigger",
     "pghistory",
     "registry",
+    "forms_engine",
     "content",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

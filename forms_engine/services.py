@@ -1,0 +1,422 @@
+"""Writes of the forms engine: definitions and their fields, publishing, submissions and their workflow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from forms_engine import expressions
+from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty
+from forms_engine.models import FormDefinition, FormField, FormVersion, Submission, SubmissionChange
+from forms_engine.workflows import workflow_for
+from tenants.roles import Role, role_group_name
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+EXPRESSION_ATTRS = ("relevant", "required_if", "constraint", "calculation")
+ACTIONS = ("fill", "view", "edit", "move")
+DEFAULT_ACCESS = {
+    "fill": [Role.CASEWORKER, Role.HEALTH_OFFICER],
+    "view": [Role.CASEWORKER, Role.HEALTH_OFFICER, Role.VIEWER],
+    "edit": [Role.CASEWORKER],
+    "move": [],
+}
+FIELD_ATTRS = (
+    "field_type",
+    "label",
+    "help_text",
+    "required",
+    "default",
+    "min_value",
+    "max_value",
+    "min_length",
+    "max_length",
+    "pattern",
+    "choices",
+    "options",
+    "relevant",
+    "required_if",
+    "constraint",
+    "constraint_message",
+    "calculation",
+    "group",
+)
+
+
+# ---------------------------------------------------------------- definitions
+
+
+@transaction.atomic
+def form_create(
+    *,
+    title: str,
+    key: str,
+    purpose: str = "other",
+    description: str = "",
+    public: bool = False,
+    access: dict | None = None,
+    workflow: dict | None = None,
+) -> FormDefinition:
+    form = FormDefinition(
+        title=title,
+        key=key,
+        purpose=purpose,
+        description=description,
+        public=public,
+        access=access if access is not None else {a: [str(r) for r in DEFAULT_ACCESS[a]] for a in ACTIONS},
+        workflow=workflow or workflow_for(purpose),
+    )
+    form.full_clean()
+    form.save()
+    return form
+
+
+def form_field_add(*, form: FormDefinition, name: str, field_type: str, label: str, **attrs: Any) -> FormField:
+    """Add a field to the draft; its machine name is fixed from now on."""
+    if not NAME.fullmatch(name or ""):
+        raise ValidationError({"name": _("Machine names use letters, digits and _, starting with a letter.")})
+    if field_type not in FIELD_TYPES:
+        raise ValidationError({"field_type": _("Unknown field type “%(type)s”.") % {"type": field_type}})
+    if form.fields.filter(name=name).exists():
+        raise ValidationError({"name": _("The machine name “%(name)s” is already used.") % {"name": name}})
+    unknown = set(attrs) - set(FIELD_ATTRS) - {"sort_order", "bureau_locked"}
+    if unknown:
+        raise ValidationError(_("Unknown field attributes: %(attrs)s") % {"attrs": ", ".join(sorted(unknown))})
+    order = attrs.pop("sort_order", None)
+    if order is None:
+        last = form.fields.order_by("-sort_order").values_list("sort_order", flat=True).first()
+        order = 0 if last is None else last + 1
+    field = FormField(form=form, name=name, field_type=field_type, label=label, sort_order=order, **attrs)
+    field.full_clean(exclude=["form"])
+    field.save()
+    return field
+
+
+def form_field_update(*, field: FormField, **attrs: Any) -> FormField:
+    """Change a draft field; the machine name cannot change, nor can bureau fields' type and choices."""
+    if "name" in attrs and attrs["name"] != field.name:
+        raise ValidationError({"name": _("A field's machine name cannot be changed once created.")})
+    attrs.pop("name", None)
+    if field.bureau_locked and ({"field_type", "choices"} & set(attrs)):
+        raise ValidationError(_("This field comes from a bureau template: its type and choices stay."))
+    unknown = set(attrs) - set(FIELD_ATTRS) - {"sort_order"}
+    if unknown:
+        raise ValidationError(_("Unknown field attributes: %(attrs)s") % {"attrs": ", ".join(sorted(unknown))})
+    for name, value in attrs.items():
+        setattr(field, name, value)
+    field.full_clean(exclude=["form"])
+    field.save()
+    return field
+
+
+def form_field_remove(*, field: FormField) -> None:
+    if field.bureau_locked:
+        raise ValidationError(_("This field comes from a bureau template and cannot be removed."))
+    field.delete()
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def form_schema_build(*, fields: list[FormField]) -> dict:
+    """Check a draft and turn it into a version's schema; errors name the field, in Chinese."""
+    errors: list[str] = []
+    seen: dict[str, dict] = {}
+    groups: dict[str, list] = {}
+    top: list[dict] = []
+    for row in sorted(fields, key=lambda f: (f.sort_order, f.pk or 0)):
+        where = _("Field “%(label)s” (%(name)s)") % {"label": row.label, "name": row.name}
+
+        def problem(message: str, where: str = where) -> None:
+            errors.append(_("%(field)s: %(problem)s") % {"field": where, "problem": message})
+
+        if row.field_type not in FIELD_TYPES:
+            problem(_("unknown type “%(type)s”.") % {"type": row.field_type})
+            continue
+        if row.name in seen:
+            problem(_("the machine name is used twice."))
+            continue
+        spec: dict[str, Any] = {
+            "name": row.name,
+            "type": row.field_type,
+            "label": row.label,
+            "help_text": row.help_text,
+            "required": row.required,
+            "default": row.default,
+            "min": _number(row.min_value),
+            "max": _number(row.max_value),
+            "min_length": row.min_length,
+            "max_length": row.max_length,
+            "pattern": row.pattern,
+            "choices": row.choices or [],
+            "options": row.options or {},
+            "constraint_message": row.constraint_message,
+            "bureau": row.bureau_locked,
+        }
+        if row.field_type in ("choice", "multichoice") and not spec["choices"]:
+            problem(_("a choice field needs choices."))
+        if row.pattern:
+            try:
+                re.compile(row.pattern)
+            except re.error:
+                problem(_("the pattern is not a valid regular expression."))
+        if row.field_type == "calculated" and not row.calculation:
+            problem(_("a calculated field needs a calculation."))
+        # Expressions may only read fields that come earlier (so there can be no cycle), or the row's own group.
+        visible = set(seen) | {f["name"] for f in groups.get(row.group, [])}
+        for attr in EXPRESSION_ATTRS:
+            text = getattr(row, attr)
+            if not text:
+                spec[attr] = None
+                continue
+            try:
+                tree = expressions.parse(text)
+            except expressions.ExpressionError as exc:
+                problem(_("the expression “%(text)s” does not parse: %(error)s") % {"text": text, "error": exc})
+                continue
+            later = expressions.references(tree) - visible
+            if later:
+                problem(
+                    _("the expression names a later or unknown field: %(names)s") % {"names": ", ".join(sorted(later))}
+                )
+                continue
+            spec[attr] = {"text": text, "tree": tree}
+        if row.group:
+            if row.group not in seen or seen[row.group]["type"] != "repeat":
+                problem(_("the repeat group “%(group)s” must be an earlier repeat field.") % {"group": row.group})
+                continue
+            groups.setdefault(row.group, []).append(spec)
+            seen[row.name] = spec
+            continue
+        if row.field_type == "repeat":
+            spec["children"] = groups.setdefault(row.name, [])
+        seen[row.name] = spec
+        top.append(spec)
+    if errors:
+        raise ValidationError(errors)
+    return {"fields": top}
+
+
+@transaction.atomic
+def form_publish(*, form: FormDefinition, user=None) -> FormVersion:
+    """Freeze the draft as the next immutable version."""
+    form = FormDefinition.objects.select_for_update().get(pk=form.pk)
+    schema = form_schema_build(fields=list(form.fields.all()))
+    if not schema["fields"]:
+        raise ValidationError(_("A form needs at least one field."))
+    last = form.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return FormVersion.objects.create(
+        form=form, number=last + 1, schema=schema, published_by=user if getattr(user, "pk", None) else None
+    )
+
+
+# ---------------------------------------------------------------- access
+
+
+def user_roles(user) -> set[str]:
+    names = {role_group_name(role): str(role) for role in Role}
+    return {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
+
+
+def form_user_can(*, form: FormDefinition, user, action: str) -> bool:
+    """Whether a user may fill in / view / edit / move submissions of this form (centre admins always may)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    roles = user_roles(user)
+    return Role.CENTRE_ADMIN.value in roles or bool(roles & set(form.access.get(action, [])))
+
+
+def _require(form: FormDefinition, user, action: str) -> None:
+    if user is not None and not form_user_can(form=form, user=user, action=action):
+        raise PermissionDenied(_("You may not do this with this form."))
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _clean_fields(specs: list[dict], data: dict, context: dict, errors: dict, prefix: str = "") -> dict:
+    """Clean answers field by field, in order; conditions see the answers cleaned so far."""
+    cleaned: dict[str, Any] = {}
+    known = {spec["name"] for spec in specs}
+    for key in data:
+        if key not in known:
+            errors[prefix + key] = [_("This form has no such field.")]
+    for spec in specs:
+        name, kind = spec["name"], spec["type"]
+        key = prefix + name
+        scope = {**context, **cleaned}
+        raw = data.get(name)
+        shown = spec.get("relevant") is None or expressions.truthy(
+            expressions.evaluate(spec["relevant"]["tree"], scope)
+        )
+        if not shown:
+            if not is_empty(raw):
+                errors[key] = [_("This question is hidden by a condition and must stay empty.")]
+            continue
+        if kind in NOT_ANSWERED:
+            if not is_empty(raw):
+                errors[key] = [_("This field is not answered: it is shown or computed.")]
+            if kind == "calculated":
+                cleaned[name] = expressions.evaluate(spec["calculation"]["tree"], scope)
+            continue
+        if is_empty(raw) and kind == "hidden" and spec.get("default"):
+            raw = spec["default"]
+        required = spec.get("required") or (
+            spec.get("required_if") is not None
+            and expressions.truthy(expressions.evaluate(spec["required_if"]["tree"], scope))
+        )
+        if is_empty(raw):
+            if required:
+                errors[key] = [_("This question must be answered.")]
+            continue
+        try:
+            if kind == "repeat":
+                value = _clean_repeat(spec, raw, scope, errors, key)
+            elif kind == "file":
+                value = _clean_file(spec, raw)
+            else:
+                value = CLEANERS[kind](spec, raw)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+            continue
+        if spec.get("constraint") is not None and not expressions.truthy(
+            expressions.evaluate(spec["constraint"]["tree"], scope, current=value)
+        ):
+            errors[key] = [spec.get("constraint_message") or _("The answer does not meet the condition.")]
+            continue
+        cleaned[name] = value
+    return cleaned
+
+
+def _clean_repeat(spec: dict, raw: Any, scope: dict, errors: dict, key: str) -> list[dict]:
+    if not isinstance(raw, list) or not all(isinstance(row, dict) for row in raw):
+        raise ValidationError(_("Must be a list of rows."))
+    limit = int(spec.get("options", {}).get("max_rows") or 50)
+    if len(raw) > limit:
+        raise ValidationError(_("At most %(n)d rows.") % {"n": limit})
+    return [_clean_fields(spec["children"], row, scope, errors, prefix=f"{key}[{i}].") for i, row in enumerate(raw)]
+
+
+def _clean_file(spec: dict, raw: Any) -> dict:
+    """A file answer is the stored-file record made by submission_file_store (name, path, size, type)."""
+    if not isinstance(raw, dict) or not {"name", "path", "size"} <= set(raw):
+        raise ValidationError(_("Upload a file."))
+    return {k: raw[k] for k in ("name", "path", "size", "content_type") if k in raw}
+
+
+def submission_clean(*, version: FormVersion, data: Any) -> dict:
+    """Validate answers against a version; raises ValidationError {field: [messages]} (Chinese)."""
+    if not isinstance(data, dict):
+        raise ValidationError({"__all__": [_("Answers must be given as named fields.")]})
+    errors: dict[str, list[str]] = {}
+    cleaned = _clean_fields(version.schema["fields"], data, {}, errors)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# ---------------------------------------------------------------- submissions
+
+
+@transaction.atomic
+def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None, channel: str = "admin") -> Submission:
+    """Validate and store answers against the form's current version."""
+    _require(form, user, "fill")
+    version = form.current_version
+    if version is None:
+        raise ValidationError({"__all__": [_("This form has not been published yet.")]})
+    cleaned = submission_clean(version=version, data=data)
+    return Submission.objects.create(
+        form=form,
+        version=version,
+        data=cleaned,
+        cadre=cadre,
+        state=form.workflow.get("initial", "submitted"),
+        created_by=user if getattr(user, "pk", None) else None,
+        channel=channel,
+    )
+
+
+@transaction.atomic
+def submission_update(*, submission: Submission, data: Any, user=None) -> Submission:
+    """Re-validate against the submission's own version; every changed answer is recorded."""
+    _require(submission.form, user, "edit")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    cleaned = submission_clean(version=submission.version, data=data)
+    changes = [
+        SubmissionChange(
+            submission=submission,
+            kind=SubmissionChange.Kind.ANSWER,
+            field=name,
+            old=submission.data.get(name),
+            new=cleaned.get(name),
+            user=_user(user),
+        )
+        for name in sorted(set(submission.data) | set(cleaned))
+        if submission.data.get(name) != cleaned.get(name)
+    ]
+    SubmissionChange.objects.bulk_create(changes)
+    submission.data = cleaned
+    submission.save(update_fields=["data", "updated_at"])
+    return submission
+
+
+def _user(user):
+    return user if getattr(user, "pk", None) else None
+
+
+def submission_transitions(*, submission: Submission) -> list[dict]:
+    return [t for t in submission.form.workflow.get("transitions", []) if t["from"] == submission.state]
+
+
+@transaction.atomic
+def submission_move(*, submission: Submission, to: str, user=None, comment: str = "") -> Submission:
+    """Move a submission along its form's workflow."""
+    _require(submission.form, user, "move")
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if to not in [t["to"] for t in submission_transitions(submission=submission)]:
+        raise ValidationError(_("This move is not allowed from the current state."))
+    SubmissionChange.objects.create(
+        submission=submission,
+        kind=SubmissionChange.Kind.STATE,
+        field="state",
+        old=submission.state,
+        new=to,
+        text=comment,
+        user=_user(user),
+    )
+    submission.state = to
+    submission.save(update_fields=["state", "updated_at"])
+    return submission
+
+
+@transaction.atomic
+def submission_assign(*, submission: Submission, staff, user=None) -> Submission:
+    _require(submission.form, user, "move")
+    SubmissionChange.objects.create(
+        submission=submission,
+        kind=SubmissionChange.Kind.ASSIGN,
+        field="assignee",
+        old=submission.assignee_id,
+        new=getattr(staff, "pk", None),
+        user=_user(user),
+    )
+    submission.assignee = staff
+    submission.save(update_fields=["assignee", "updated_at"])
+    return submission
+
+
+def submission_comment(*, submission: Submission, text: str, user=None) -> SubmissionChange:
+    _require(submission.form, user, "view")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("A comment cannot be empty.")})
+    return SubmissionChange.objects.create(
+        submission=submission, kind=SubmissionChange.Kind.COMMENT, text=text[:5000], user=_user(user)
+    )
