@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench messages clean-db
+.PHONY: install run test lint bench messages clean-db browser-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -26,7 +26,21 @@ lint: install
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=junxiu.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: lint
+# The browser tests drive Debian's Chromium (with CJK fonts) through Playwright; the in-page evaluator runs in Node.
+# Installed with apt when missing and we are root (CI is); otherwise those tests skip, saying why (and fail in CI).
+BROWSER_DEPS := chromium fonts-noto-cjk nodejs
+browser-deps:
+	@missing=""; for pkg in $(BROWSER_DEPS); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "Missing for the browser tests:$$missing (as root: make browser-deps); they will be skipped."; \
+	fi
+
+test: lint browser-deps
 	$(BIN)/pytest $(if $(CI),--create-db,--reuse-db) $(PYTEST_ARGS)
 
 bench: install

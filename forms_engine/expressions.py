@@ -79,6 +79,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = TOKEN.match(text, pos)
         if match is None or match.end() == pos:
+            pos += len(text[pos:]) - len(text[pos:].lstrip())  # name the character, not the space before it
             raise ExpressionError(
                 _("unexpected character “%(char)s” at position %(pos)d") % {"char": text[pos], "pos": pos + 1}
             )
@@ -193,15 +194,15 @@ def references(tree: list) -> set[str]:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, int | float | Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else None
     if isinstance(value, str) and value.strip():
         try:
-            return float(Decimal(value.strip()))
-        except InvalidOperation:
+            number = float(Decimal(value.strip()))
+        except (InvalidOperation, ValueError):
             return None
+        return number if math.isfinite(number) else None
     return None
 
 
@@ -244,7 +245,17 @@ def _arithmetic(op: str, left: Any, right: Any) -> float | None:
         return None
     if op in ("div", "mod") and b == 0:
         return None
-    return {"+": a + b, "-": a - b, "*": a * b, "div": a / b, "mod": math.fmod(a, b)}[op]
+    if op == "+":
+        result = a + b
+    elif op == "-":
+        result = a - b
+    elif op == "*":
+        result = a * b
+    elif op == "div":
+        result = a / b
+    else:
+        result = math.fmod(a, b) if math.isfinite(a) else math.nan
+    return result if math.isfinite(result) else None
 
 
 def evaluate(tree: list, answers: dict[str, Any], current: Any = None) -> Any:
@@ -300,6 +311,7 @@ def _call(name: str, args: list) -> Any:  # noqa: C901 - one branch per function
     if name == "round":
         value = _number(args[0])
         digits = int(_number(args[1]) or 0) if len(args) > 1 else 0
+        digits = max(-20, min(20, digits))
         return None if value is None else round(value, digits)
     if name == "concat":
         return "".join(_text(a) for a in args)

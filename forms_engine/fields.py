@@ -53,11 +53,17 @@ LIKERT_DEFAULT = [
 ]
 
 
+def _plain(number: Any) -> str:
+    """130.0 → 130, 2.50 → 2.5."""
+    text = f"{Decimal(str(number)).normalize():f}"
+    return text
+
+
 def _limits(field: dict, number: Decimal) -> None:
     if field.get("min") is not None and number < Decimal(str(field["min"])):
-        raise ValidationError(_("Must be at least %(min)s.") % {"min": field["min"]})
+        raise ValidationError(_("Must be at least %(min)s.") % {"min": _plain(field["min"])})
     if field.get("max") is not None and number > Decimal(str(field["max"])):
-        raise ValidationError(_("Must be at most %(max)s.") % {"max": field["max"]})
+        raise ValidationError(_("Must be at most %(max)s.") % {"max": _plain(field["max"])})
 
 
 def _text(field: dict, value: Any) -> str:

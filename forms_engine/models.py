@@ -206,3 +206,59 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form} {self.get_status_display()}"
+
+
+class FormWebhook(models.Model):
+    """A URL told about a form's submissions, each request signed with the secret (HMAC-SHA256)."""
+
+    class Event(models.TextChoices):
+        CREATED = "submission.created", _("Submission created")
+        UPDATED = "submission.updated", _("Submission updated")
+        MOVED = "submission.moved", _("Submission state changed")
+
+    form = models.ForeignKey(FormDefinition, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("secret"), max_length=128)
+    events = models.JSONField(_("events"), default=list, blank=True)  # empty: every event
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["form", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.form} → {self.url}"
+
+
+class FormWebhookDelivery(models.Model):
+    """One event sent to one webhook: its payload and every attempt so far."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RETRYING = "retrying", _("Retrying")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    webhook = models.ForeignKey(FormWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=30)
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_deliveries"
+    )
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("last response code"), null=True, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook.url} ({self.status})"

@@ -6,18 +6,20 @@ import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from forms_engine import expressions
-from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty
-from forms_engine.models import FormDefinition, FormField, FormVersion, Submission, SubmissionChange
+from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty, stored_id_number
+from forms_engine.models import FormDefinition, FormField, FormVersion, FormWebhook, Submission, SubmissionChange
+from forms_engine.webhooks import submission_webhooks_queue
 from forms_engine.workflows import workflow_for
 from tenants.roles import Role, role_group_name
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EXPRESSION_ATTRS = ("relevant", "required_if", "constraint", "calculation")
 ACTIONS = ("fill", "view", "edit", "move")
+RESERVED_KEYS = frozenset({"status"})  # /forms/status/ is the public receipt look-up
 DEFAULT_ACCESS = {
     "fill": [Role.CASEWORKER, Role.HEALTH_OFFICER],
     "view": [Role.CASEWORKER, Role.HEALTH_OFFICER, Role.VIEWER],
@@ -60,6 +62,8 @@ def form_create(
     access: dict | None = None,
     workflow: dict | None = None,
 ) -> FormDefinition:
+    if key in RESERVED_KEYS:
+        raise ValidationError({"key": _("The key “%(key)s” is reserved.") % {"key": key}})
     form = FormDefinition(
         title=title,
         key=key,
@@ -69,6 +73,19 @@ def form_create(
         access=access if access is not None else {a: [str(r) for r in DEFAULT_ACCESS[a]] for a in ACTIONS},
         workflow=workflow or workflow_for(purpose),
     )
+    form.full_clean()
+    form.save()
+    return form
+
+
+@transaction.atomic
+def form_update(*, form: FormDefinition, **attrs: Any) -> FormDefinition:
+    """Change a definition's title, description, purpose, public flag and access (not its key or fields)."""
+    unknown = set(attrs) - {"title", "description", "purpose", "public", "access"}
+    if unknown:
+        raise ValidationError(_("Unknown form attributes: %(attrs)s") % {"attrs": ", ".join(sorted(unknown))})
+    for name, value in attrs.items():
+        setattr(form, name, value)
     form.full_clean()
     form.save()
     return form
@@ -218,8 +235,11 @@ def form_publish(*, form: FormDefinition, user=None) -> FormVersion:
 
 
 def user_roles(user) -> set[str]:
-    names = {role_group_name(role): str(role) for role in Role}
-    return {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
+    """The centre roles a user holds (remembered on the user object for the request)."""
+    if not hasattr(user, "_junxiu_roles"):
+        names = {role_group_name(role): str(role) for role in Role}
+        user._junxiu_roles = {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
+    return user._junxiu_roles
 
 
 def form_user_can(*, form: FormDefinition, user, action: str) -> bool:
@@ -310,12 +330,65 @@ def _clean_file(spec: dict, raw: Any) -> dict:
     return {k: raw[k] for k in ("name", "path", "size", "content_type") if k in raw}
 
 
+def _references(specs: list[dict], answers: dict, found: dict[str, set[int]], prefix: str = "") -> list[tuple]:
+    """(key, kind, id) of every cadre and staff answer, repeat rows included."""
+    refs = []
+    for spec in specs:
+        value = answers.get(spec["name"])
+        if value is None:
+            continue
+        if spec["type"] in ("cadre", "staff"):
+            refs.append((prefix + spec["name"], spec["type"], value))
+            found[spec["type"]].add(value)
+        elif spec["type"] == "repeat":
+            for i, row in enumerate(value):
+                refs += _references(spec["children"], row, found, prefix=f"{prefix}{spec['name']}[{i}].")
+    return refs
+
+
+def _check_references(version: FormVersion, cleaned: dict, user) -> None:
+    """Cadre answers must name a cadre the user may see (any cadre for public forms), staff an active member."""
+    from registry.models import Cadre, Staff
+    from registry.selectors import cadre_visible_queryset
+
+    found: dict[str, set[int]] = {"cadre": set(), "staff": set()}
+    refs = _references(version_schema(version)["fields"], cleaned, found)
+    if not refs:
+        return
+    cadres = Cadre.objects.all() if user is None else cadre_visible_queryset(user=user)
+    existing = {
+        "cadre": set(cadres.filter(pk__in=found["cadre"]).values_list("pk", flat=True)),
+        "staff": set(Staff.objects.filter(pk__in=found["staff"], active=True).values_list("pk", flat=True)),
+    }
+    errors = {key: [_("Choose from the list.")] for key, kind, pk in refs if pk not in existing[kind]}
+    if errors:
+        raise ValidationError(errors)
+
+
+_schemas: dict[tuple[str, int], dict] = {}
+
+
+def version_schema(version: FormVersion) -> dict:
+    """A version's schema; versions never change, so it is kept per (centre, version) once read."""
+    key = (connection.schema_name, version.pk)
+    if key not in _schemas:
+        if len(_schemas) > 512:
+            _schemas.clear()
+        _schemas[key] = version.schema
+    return _schemas[key]
+
+
+def form_current_version(form: FormDefinition) -> FormVersion | None:
+    """The newest version, without loading its schema (see version_schema)."""
+    return FormVersion.objects.filter(form=form).order_by("-number").defer("schema").first()
+
+
 def submission_clean(*, version: FormVersion, data: Any) -> dict:
     """Validate answers against a version; raises ValidationError {field: [messages]} (Chinese)."""
     if not isinstance(data, dict):
         raise ValidationError({"__all__": [_("Answers must be given as named fields.")]})
     errors: dict[str, list[str]] = {}
-    cleaned = _clean_fields(version.schema["fields"], data, {}, errors)
+    cleaned = _clean_fields(version_schema(version)["fields"], data, {}, errors)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -328,11 +401,12 @@ def submission_clean(*, version: FormVersion, data: Any) -> dict:
 def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None, channel: str = "admin") -> Submission:
     """Validate and store answers against the form's current version."""
     _require(form, user, "fill")
-    version = form.current_version
+    version = form_current_version(form)
     if version is None:
         raise ValidationError({"__all__": [_("This form has not been published yet.")]})
     cleaned = submission_clean(version=version, data=data)
-    return Submission.objects.create(
+    _check_references(version, cleaned, user)
+    submission = Submission.objects.create(
         form=form,
         version=version,
         data=cleaned,
@@ -341,6 +415,8 @@ def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None,
         created_by=user if getattr(user, "pk", None) else None,
         channel=channel,
     )
+    submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
+    return submission
 
 
 @transaction.atomic
@@ -349,6 +425,8 @@ def submission_update(*, submission: Submission, data: Any, user=None) -> Submis
     _require(submission.form, user, "edit")
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     cleaned = submission_clean(version=submission.version, data=data)
+    _check_references(submission.version, cleaned, user)
+    _keep_unchanged_secrets(version_schema(submission.version)["fields"], submission.data, cleaned)
     changes = [
         SubmissionChange(
             submission=submission,
@@ -364,15 +442,43 @@ def submission_update(*, submission: Submission, data: Any, user=None) -> Submis
     SubmissionChange.objects.bulk_create(changes)
     submission.data = cleaned
     submission.save(update_fields=["data", "updated_at"])
+    if changes:
+        submission_webhooks_queue(submission=submission, event=FormWebhook.Event.UPDATED)
     return submission
+
+
+def _keep_unchanged_secrets(specs: list[dict], old: dict, new: dict) -> None:
+    """An ID number encrypts differently each time: keep the stored one when the number itself is the same."""
+    for spec in specs:
+        name = spec["name"]
+        if spec["type"] == "id_number" and old.get(name) and new.get(name):
+            if stored_id_number(old[name]) == stored_id_number(new[name]):
+                new[name] = old[name]
+        elif spec["type"] == "repeat" and isinstance(old.get(name), list) and isinstance(new.get(name), list):
+            for old_row, new_row in zip(old[name], new[name], strict=False):
+                _keep_unchanged_secrets(spec["children"], old_row, new_row)
 
 
 def _user(user):
     return user if getattr(user, "pk", None) else None
 
 
+def _transition_allowed(transition: dict, answers: dict) -> bool:
+    """A transition may carry a condition ("when") over the answers, e.g. the approval route by level."""
+    if not transition.get("when"):
+        return True
+    try:
+        return expressions.truthy(expressions.evaluate(expressions.parse(transition["when"]), answers))
+    except expressions.ExpressionError:
+        return False
+
+
 def submission_transitions(*, submission: Submission) -> list[dict]:
-    return [t for t in submission.form.workflow.get("transitions", []) if t["from"] == submission.state]
+    return [
+        t
+        for t in submission.form.workflow.get("transitions", [])
+        if t["from"] == submission.state and _transition_allowed(t, submission.data)
+    ]
 
 
 @transaction.atomic
@@ -393,6 +499,7 @@ def submission_move(*, submission: Submission, to: str, user=None, comment: str 
     )
     submission.state = to
     submission.save(update_fields=["state", "updated_at"])
+    submission_webhooks_queue(submission=submission, event=FormWebhook.Event.MOVED)
     return submission
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("api/registry/", include("registry.api.urls")),
+    path("api/forms/", include("forms_engine.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -22,4 +23,5 @@ if settings.DEBUG:  # in production the proxy serves media (deploy/nginx.conf)
 
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<schema>/<path:path>", centre_media_serve)]
 
+urlpatterns += [path("forms/", include("forms_engine.public_urls"))]
 urlpatterns += [path("", include(wagtail_urls))]

@@ -6,11 +6,12 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
@@ -62,11 +63,16 @@ def centre_domain_validate(domain: str) -> None:
 
 
 def template_pending_migrations() -> list[str]:
-    """Migrations the template schema still lacks; a stale template would clone with tables missing."""
+    """Migrations of the centre apps the template schema has not recorded; a stale template clones with tables
+    missing."""
+    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
     with schema_context(_template_schema()):
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
+        loader = MigrationLoader(connection)
+        return sorted(
+            f"{app}.{name}"
+            for app, name in loader.graph.nodes
+            if app in labels and (app, name) not in loader.applied_migrations
+        )
 
 
 def centre_create(*, code: str, name: str, domain: str | None = None, admin_email: str = "") -> CentreCreated:

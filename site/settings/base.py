@@ -41,6 +41,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "forms_engine.bureau",
 ]
 
 TENANT_APPS = [

@@ -4,6 +4,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from forms_engine.services import form_create, form_field_add, form_publish
+from tests.registry.conftest import huangpu_people  # noqa: F401 - the registry's people, shared by the forms tests
 
 
 def build_visit_form(key: str = "visit"):

@@ -83,7 +83,7 @@ def test_answers_are_refused_field_by_field_in_chinese(visit_form):
         assert errors_of(excinfo) == {
             "extra": ["此表单没有这个字段。"],
             "hospital": ["该问题因条件而隐藏，必须留空。"],
-            "minutes": ["不能小于 1.0。"],
+            "minutes": ["不能小于 1。"],
             "needs": ["不是可选项之一。"],
             "need_count": ["此字段无需填写：仅用于显示或自动计算。"],
             "visitors[0].visitor": ["此问题必须回答。"],

@@ -1,0 +1,327 @@
+"""Forms engine figures, on a database and centre of their own (`junxiu_benchforms`, centre `benchforms`).
+
+Prints, one per line (medians of --runs runs):
+  service_submissions_per_s   validate + store through services.submission_create, a 20-field form
+  api_submissions_per_s       POST /api/forms/<key>/submissions/ through the tenant middleware, 2 threads
+  export_100k_s, export_peak_mb   100,000 submissions of a 20-field form to XLSX (forms_engine.exports), in a fresh
+                              process each run so the peak resident memory is the export's own (Django included)
+  form200_render_validate_ms  a 200-field form: rendering.fill_context + template render + submission_clean
+Run: .venv/bin/python bench/forms.py [--runs 3] [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "junxiu.settings.dev")
+os.environ["JUNXIU_DB_NAME"] = "junxiu_benchforms"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+settings.DEBUG = False  # measure as in production: no per-query logging
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client  # noqa: E402
+from django_tenants.utils import schema_context  # noqa: E402
+
+from forms_engine.fields import ENCRYPTED_PREFIX  # noqa: E402
+from forms_engine.models import FormDefinition, Submission  # noqa: E402
+from forms_engine.services import form_create, form_field_add, form_publish, submission_clean, submission_create  # noqa: E402
+from registry.crypto import encrypt  # noqa: E402
+from registry.idcard import resident_id_make  # noqa: E402
+from tenants.models import Centre, Domain  # noqa: E402
+from tenants.roles import Role, role_group_name  # noqa: E402
+from tenants.services import centre_create, centre_user_ensure  # noqa: E402
+
+CENTRE = "benchforms"
+USERNAME = "bench-forms-admin"
+FORM20 = "bench20"
+EXPORT_FORM = "bench20-export"
+FORM200 = "bench200"
+VISIT_TYPES = ["call", "weekly", "quarterly", "hospital", "festival"]
+NEEDS = ["meal", "clean", "medical", "company"]
+
+
+def block(suffix: str = "") -> list[tuple[str, str, str, dict]]:
+    """Twenty fields of every common kind, with conditions and a calculation (names end in `suffix`)."""
+    s = suffix
+    choices = [{"value": v, "label": f"类型{i}"} for i, v in enumerate(VISIT_TYPES)]
+    needs = [{"value": v, "label": f"需求{i}"} for i, v in enumerate(NEEDS)]
+    return [
+        (f"name{s}", "text", "姓名", {"required": True, "max_length": 20}),
+        (f"id_card{s}", "id_number", "身份证号", {}),
+        (f"phone{s}", "phone", "电话", {}),
+        (f"visit_date{s}", "date", "走访日期", {"required": True}),
+        (f"visit_time{s}", "time", "走访时间", {}),
+        (f"visit_type{s}", "choice", "走访类型", {"required": True, "choices": choices}),
+        (f"needs{s}", "multichoice", "需求", {"choices": needs}),
+        (f"age{s}", "integer", "年龄", {"min_value": 0, "max_value": 130}),
+        (f"score{s}", "decimal", "评分", {"min_value": 0, "max_value": 100}),
+        (f"health{s}", "rating", "健康", {}),
+        (f"satisfied{s}", "likert", "满意", {}),
+        (f"lives_alone{s}", "yesno", "独居", {}),
+        (f"hospital{s}", "text", "医院", {"relevant": f"${{visit_type{s}}} = 'hospital'"}),
+        (f"notes{s}", "textarea", "备注", {}),
+        (f"thought{s}", "textarea", "思想", {}),
+        (f"family{s}", "textarea", "家庭", {}),
+        (f"suggestions{s}", "textarea", "建议", {}),
+        (f"followup{s}", "yesno", "需跟进", {}),
+        (f"followup_note{s}", "text", "跟进事项", {"relevant": f"${{followup{s}}} = true()"}),
+        (f"need_count{s}", "calculated", "需求数", {"calculation": f"count-selected(${{needs{s}}})"}),
+    ]
+
+
+def answers(rng: random.Random, suffix: str = "", *, id_number: str) -> dict:
+    s = suffix
+    visit_type = rng.choice(VISIT_TYPES)
+    followup = rng.random() < 0.3
+    data = {
+        f"name{s}": rng.choice("王李张刘陈杨") + rng.choice(["德胜", "国平", "建华", "卫东"]),
+        f"id_card{s}": id_number,
+        f"phone{s}": f"13{rng.randrange(10**9):09d}",
+        f"visit_date{s}": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+        f"visit_time{s}": f"{rng.randrange(8, 18):02d}:{rng.choice(['00', '30'])}",
+        f"visit_type{s}": visit_type,
+        f"needs{s}": rng.sample(NEEDS, rng.randrange(0, 3)),
+        f"age{s}": rng.randrange(70, 100),
+        f"score{s}": f"{rng.randrange(60, 100)}.5",
+        f"health{s}": rng.randrange(1, 6),
+        f"satisfied{s}": str(rng.randrange(1, 6)),
+        f"lives_alone{s}": rng.random() < 0.2,
+        f"notes{s}": "身体状况良好，精神饱满。" * rng.randrange(1, 4),
+        f"thought{s}": "思想稳定",
+        f"family{s}": "子女每周探望",
+        f"suggestions{s}": "=希望增加助餐点" if rng.random() < 0.01 else "希望增加文体活动",
+        f"followup{s}": followup,
+    }
+    if visit_type == "hospital":
+        data[f"hospital{s}"] = "瑞金医院"
+    if followup:
+        data[f"followup_note{s}"] = "一周后回访"
+    return data
+
+
+def form_ensure(key: str, blocks: int) -> FormDefinition:
+    form = FormDefinition.objects.filter(key=key).first()
+    if form is not None and form.current_version is not None:
+        return form
+    form = form or form_create(title=f"基准表单 {key}", key=key, purpose="visit")
+    for i in range(blocks):
+        for name, kind, label, attrs in block(f"_{i}" if blocks > 1 else ""):
+            form_field_add(form=form, name=name, field_type=kind, label=f"{label}{i if blocks > 1 else ''}", **attrs)
+    form_publish(form=form)
+    return form
+
+
+def id_numbers(count: int) -> list[str]:
+    rng = random.Random(7)  # noqa: S311 - synthetic data
+    return [resident_id_make("310101", dt.date(1930 + rng.randrange(30), 1, 1 + i % 28), i) for i in range(count)]
+
+
+def centre_ready():
+    call_command("migrate_schemas", interactive=False, verbosity=0)
+    if not Centre.objects.filter(schema_name=CENTRE).exists():
+        centre_create(code=CENTRE, name="表单基准测试军休中心")
+    with schema_context(CENTRE):
+        user = centre_user_ensure(username=USERNAME, password=None, groups=(role_group_name(Role.CENTRE_ADMIN),))
+        form_ensure(FORM20, 1)
+        form_ensure(EXPORT_FORM, 1)
+        form_ensure(FORM200, 10)
+    return user
+
+
+# ---------------------------------------------------------------- service and API
+
+
+def service_rate(user, count: int) -> float:
+    rng = random.Random(1)  # noqa: S311
+    ids = id_numbers(50)
+    with schema_context(CENTRE):
+        form = FormDefinition.objects.get(key=FORM20)
+        payloads = [answers(rng, id_number=ids[i % len(ids)]) for i in range(count)]
+        started = time.perf_counter()
+        for data in payloads:
+            submission_create(form=form, data=data, user=user)
+        return count / (time.perf_counter() - started)
+
+
+def api_rate(user, per_thread: int, threads: int = 2) -> float:
+    from rest_framework.authtoken.models import Token
+
+    with schema_context(CENTRE):
+        token = Token.objects.get_or_create(user=user)[0].key
+    domain = Domain.objects.get(tenant__schema_name=CENTRE, is_primary=True).domain
+    ids = id_numbers(50)
+    failures: list[str] = []
+    barrier = threading.Barrier(threads + 1)
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)  # noqa: S311
+        client = Client(HTTP_HOST=domain, HTTP_AUTHORIZATION=f"Token {token}")
+        bodies = [json.dumps({"data": answers(rng, id_number=ids[i % len(ids)])}) for i in range(per_thread)]
+        barrier.wait()
+        try:
+            for body in bodies:
+                response = client.post(f"/api/forms/{FORM20}/submissions/", body, content_type="application/json")
+                if response.status_code != 201:
+                    failures.append(f"{response.status_code} {response.content[:300]!r}")
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    pool = [threading.Thread(target=worker, args=(seed,)) for seed in range(threads)]
+    for thread in pool:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"API refused {len(failures)} submissions, e.g. {failures[0]}")
+    return per_thread * threads / elapsed
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_rows_ensure(rows: int) -> None:
+    """Bulk-insert synthetic submissions (valid for the form, cleaned like the service would) up to `rows`."""
+    rng = random.Random(3)  # noqa: S311
+    ids = [ENCRYPTED_PREFIX + encrypt(number) for number in id_numbers(200)]
+    with schema_context(CENTRE):
+        form = FormDefinition.objects.get(key=EXPORT_FORM)
+        version = form.current_version
+        have = Submission.objects.filter(form=form).count()
+        batch: list[Submission] = []
+        for i in range(have, rows):
+            data = answers(rng, id_number=ids[i % len(ids)])
+            data["age"], data["need_count"] = int(data["age"]), len(data["needs"])
+            data["needs"] = [v for v in NEEDS if v in data["needs"]]
+            batch.append(Submission(form=form, version=version, data=data, state="submitted", channel="admin"))
+            if len(batch) == 5000:
+                Submission.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Submission.objects.bulk_create(batch)
+
+
+def export_child() -> None:
+    """One export in this (fresh) process; prints JSON with seconds, peak MB and rows written."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        from forms_engine.exports import submissions_export_write
+    except ImportError:
+        print(json.dumps({"missing": True}))
+        return
+    from forms_engine.models import ExportJob
+
+    with schema_context(CENTRE):
+        user = get_user_model().objects.get(username=USERNAME)
+        form = FormDefinition.objects.get(key=EXPORT_FORM)
+        job = ExportJob.objects.create(form=form, created_by=user, params={})
+        started = time.perf_counter()
+        job = submissions_export_write(job=job)
+        elapsed = time.perf_counter() - started
+        if job.status != ExportJob.Status.DONE:
+            raise SystemExit(f"export failed: {job.error}")
+        done = job.done
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "count": done}))
+
+
+def export_measure() -> dict:
+    result = subprocess.run([sys.executable, __file__, "--child-export"], check=True, capture_output=True, text=True)  # noqa: S603
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- 200-field form
+
+
+def form200_ms(user, runs: int) -> float | None:
+    try:
+        from django.template.loader import render_to_string
+
+        from forms_engine.rendering import fill_context
+    except ImportError:
+        return None
+    rng = random.Random(5)  # noqa: S311
+    ids = id_numbers(10)
+    with schema_context(CENTRE):
+        form = FormDefinition.objects.get(key=FORM200)
+        version = form.current_version
+        data = {}
+        for i in range(10):
+            data.update(answers(rng, f"_{i}", id_number=ids[i]))
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            context = fill_context(version=version, user=user)
+            html = render_to_string("forms_engine/fields/form_fields.html", context)
+            submission_clean(version=version, data=data)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert html.count("name=") >= 180  # noqa: S101 - a render that drew no fields measures nothing
+        return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--service", type=int, default=1000, help="submissions per service run")
+    parser.add_argument("--api", type=int, default=300, help="submissions per thread per API run")
+    parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_export:
+        export_child()
+        return
+    user = centre_ready()
+    service_rate(user, 50)  # warm up (caches, connections)
+    rates = [service_rate(user, args.service) for _ in range(args.runs)]
+    print(f"service_submissions_per_s: {statistics.median(rates):.0f}")
+    api_rate(user, 20)
+    print(f"api_submissions_per_s: {statistics.median(api_rate(user, args.api) for _ in range(args.runs)):.0f}")
+    connection.set_schema_to_public()
+    export_rows_ensure(args.rows)
+    exports = [export_measure() for _ in range(args.runs)]
+    if any(e.get("missing") for e in exports):
+        print("export_100k_s: n/a (forms_engine.exports.submissions_export_write not available)")
+    else:
+        counts = {e["count"] for e in exports}
+        if counts != {args.rows}:
+            raise SystemExit(f"expected {args.rows} rows per export, got {sorted(counts)}")
+        size = "100k" if args.rows == 100_000 else str(args.rows)
+        print(f"export_{size}_s: {statistics.median(e['seconds'] for e in exports):.2f}")
+        print(f"export_peak_mb: {statistics.median(e['peak_mb'] for e in exports):.0f}")
+    ms = form200_ms(user, runs=max(20, args.runs))
+    print(
+        "form200_render_validate_ms: n/a (forms_engine.rendering not available)"
+        if ms is None
+        else f"form200_render_validate_ms: {ms:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

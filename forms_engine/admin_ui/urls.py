@@ -1,0 +1,26 @@
+"""Screens of the 表单 menu (under /admin/forms-engine/)."""
+
+from django.urls import path
+
+from forms_engine.admin_ui import views
+
+urlpatterns = [
+    path("", views.FormListView.as_view(), name="form_list"),
+    path("new/", views.FormCreateView.as_view(), name="form_create"),
+    path("<int:pk>/", views.FormEditView.as_view(), name="form_edit"),
+    path("<int:pk>/fields/add/", views.FieldEditView.as_view(), name="field_add"),
+    path("<int:pk>/fields/<int:field_id>/", views.FieldEditView.as_view(), name="field_edit"),
+    path("<int:pk>/fields/<int:field_id>/move/", views.FieldMoveView.as_view(), name="field_move"),
+    path("<int:pk>/fields/<int:field_id>/remove/", views.FieldRemoveView.as_view(), name="field_remove"),
+    path("<int:pk>/publish/", views.FormPublishView.as_view(), name="form_publish"),
+    path("<int:pk>/submissions/", views.SubmissionListView.as_view(), name="submission_list"),
+    path("<int:pk>/submissions/new/", views.SubmissionFillView.as_view(), name="submission_fill"),
+    path("<int:pk>/export/", views.ExportCreateView.as_view(), name="export_create"),
+    path("submissions/<int:sid>/", views.SubmissionDetailView.as_view(), name="submission_detail"),
+    path("submissions/<int:sid>/edit/", views.SubmissionEditView.as_view(), name="submission_edit"),
+    path("submissions/<int:sid>/move/", views.SubmissionMoveView.as_view(), name="submission_move"),
+    path("submissions/<int:sid>/assign/", views.SubmissionAssignView.as_view(), name="submission_assign"),
+    path("submissions/<int:sid>/comment/", views.SubmissionCommentView.as_view(), name="submission_comment"),
+    path("exports/", views.ExportListView.as_view(), name="export_list"),
+    path("exports/<int:job_id>/download/", views.ExportDownloadView.as_view(), name="export_download"),
+]

@@ -1,0 +1,130 @@
+"""Serializers of the forms API: definitions, versions and submissions (ID-number answers masked unless permitted)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from forms_engine.models import FormDefinition, FormVersion, Submission
+from forms_engine.webhooks import answers_masked
+from registry.selectors import cadre_visible_queryset
+
+
+class FormVersionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FormVersion
+        fields = ["number", "published_at"]
+
+
+class FormVersionSerializer(serializers.ModelSerializer):
+    schema = serializers.JSONField(read_only=True, help_text=_('The version\'s fields: {"fields": [spec, ...]}'))
+
+    class Meta:
+        model = FormVersion
+        fields = ["number", "published_at", "schema"]
+
+
+class FormDefinitionSerializer(serializers.ModelSerializer):
+    current_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FormDefinition
+        fields = [
+            "id",
+            "key",
+            "title",
+            "description",
+            "purpose",
+            "public",
+            "bureau_template",
+            "workflow",
+            "current_version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_current_version(self, form: FormDefinition) -> int | None:
+        numbers = [v.number for v in form.versions.all()]  # prefetched
+        return max(numbers) if numbers else None
+
+
+class FormDefinitionDetailSerializer(FormDefinitionSerializer):
+    versions = FormVersionSummarySerializer(many=True, read_only=True)
+    schema = serializers.SerializerMethodField(help_text=_("The current version's fields."))
+
+    class Meta(FormDefinitionSerializer.Meta):
+        fields = [*FormDefinitionSerializer.Meta.fields, "versions", "schema"]
+
+    def get_schema(self, form: FormDefinition) -> dict | None:
+        versions = sorted(form.versions.all(), key=lambda v: v.number)
+        return versions[-1].schema if versions else None
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    """A submission; `data` holds the answers by machine name. Resident ID numbers are masked unless permitted."""
+
+    form = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    data = serializers.JSONField()
+    cadre_name = serializers.CharField(source="cadre.name", read_only=True, default="")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "form",
+            "version",
+            "receipt",
+            "state",
+            "data",
+            "cadre",
+            "cadre_name",
+            "assignee",
+            "channel",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["receipt", "state", "assignee", "channel", "created_at", "updated_at"]
+
+    def to_representation(self, instance: Submission):
+        out = super().to_representation(instance)
+        shown: set[str] = set()
+        out["data"] = answers_masked(
+            instance.version.schema["fields"], instance.data, sensitive=self.context["sensitive"], shown=shown
+        )
+        note = self.context.get("access_note")
+        if shown and note is not None:
+            note.setdefault("ids", set()).add(instance.pk)
+            note.setdefault("fields", set()).update(shown)
+        return out
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleCadreField(serializers.PrimaryKeyRelatedField):
+    """A cadre the user may see; a missing and a forbidden one are refused alike."""
+
+    def get_queryset(self):
+        return cadre_visible_queryset(user=self.context["request"].user)
+
+
+class SubmissionWriteSerializer(serializers.Serializer):
+    data = serializers.JSONField(help_text=_("Answers by machine name, as in the form's current version."))
+    cadre = VisibleCadreField(required=False, allow_null=True, help_text=_("The cadre the submission is about."))
+
+
+class SubmissionUpdateSerializer(serializers.Serializer):
+    data = serializers.JSONField(help_text=_("Answers by machine name; PATCH changes only the answers given."))
+
+
+class SubmissionMoveSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=30, help_text=_("The state to move to (one of the allowed moves)."))
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """A refused submission: messages (in Chinese) by machine name; repeat rows as `group[0].field`."""
+
+    data = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)

@@ -1,0 +1,152 @@
+"""Submissions to XLSX as a stored background job: every field that ever existed is a column, formulas neutralised."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from typing import Any
+
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from forms_engine.fields import display_value, is_empty
+from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
+from forms_engine.selectors import submission_visible_queryset
+
+PROGRESS_EVERY = 1000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC_TYPES = ("integer", "decimal", "rating")
+SKIPPED_TYPES = ("note",)
+
+
+def cell_safe(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_columns(*, form: FormDefinition) -> list[tuple[str, str]]:
+    """(machine name, label) of every field of every version, merged by name in first-seen order; newest label."""
+    labels: dict[str, str] = {}
+    for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
+        for spec in schema.get("fields", []):
+            if spec["type"] in SKIPPED_TYPES:
+                continue
+            labels[spec["name"]] = spec.get("label") or spec["name"]
+    return list(labels.items())
+
+
+def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Submission]:
+    """The submissions a user may see, filtered as on the list page (state, cadre search text, dates from/until)."""
+    if user is not None:
+        submissions = submission_visible_queryset(user=user, form=form)
+    else:
+        submissions = Submission.objects.filter(form=form)
+    if params.get("state"):
+        submissions = submissions.filter(state=params["state"])
+    if params.get("cadre"):
+        from registry.selectors import cadre_search, cadre_visible_queryset
+
+        cadres = cadre_visible_queryset(user=user) if user is not None else None
+        if cadres is not None:
+            submissions = submissions.filter(cadre__in=cadre_search(cadres, params["cadre"]).values("pk"))
+        else:
+            submissions = submissions.none()
+    if params.get("since"):
+        submissions = submissions.filter(created_at__date__gte=dt.date.fromisoformat(params["since"]))
+    if params.get("until"):
+        submissions = submissions.filter(created_at__date__lte=dt.date.fromisoformat(params["until"]))
+    return submissions
+
+
+def _cell(spec: dict | None, value: Any, *, sensitive: bool) -> Any:
+    if is_empty(value):
+        return None
+    if spec is None:
+        return cell_safe(str(value))
+    if spec["type"] in NUMERIC_TYPES and not isinstance(value, bool):
+        try:
+            return int(value) if spec["type"] != "decimal" else Decimal(str(value))
+        except (ValueError, ArithmeticError):
+            return cell_safe(str(value))
+    return cell_safe(display_value(spec, value, sensitive=sensitive))
+
+
+@transaction.atomic
+def submissions_export_start(*, form: FormDefinition, user, params: dict | None = None) -> ExportJob:
+    """Record an export job and queue it for a worker once the transaction commits."""
+    from tenants.tasks import centre_task_enqueue
+
+    job = ExportJob.objects.create(form=form, created_by=user, params=params or {})
+    schema_name = connection.schema_name
+    transaction.on_commit(
+        lambda: centre_task_enqueue(
+            schema_name=schema_name, func="forms_engine.tasks.submissions_export_run", args=(job.pk,)
+        )
+    )
+    return job
+
+
+def submissions_export_write(*, job: ExportJob) -> ExportJob:
+    """Write the job's XLSX (openpyxl write-only), counting progress; the job ends done or failed with the reason."""
+    from registry.selectors import can_see_sensitive
+
+    claimed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
+        status=ExportJob.Status.RUNNING
+    )
+    if not claimed:
+        job.refresh_from_db()
+        return job  # already run (a task delivered twice) or running elsewhere
+    job.refresh_from_db()
+    try:
+        form = job.form
+        user = job.created_by
+        sensitive = can_see_sensitive(user)
+        columns = export_columns(form=form)
+        states = {s["key"]: str(s["label"]) for s in form.workflow.get("states", [])}
+        submissions = export_queryset(form=form, user=user, params=job.params).order_by("created_at", "pk")
+        total = submissions.count()
+        ExportJob.objects.filter(pk=job.pk).update(total=total, done=0)
+        specs: dict[int, dict[str, dict]] = {}
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=_("Submissions")[:31])
+        sheet.append(
+            [_("Receipt number"), _("Submitted at"), _("State"), _("Cadre")] + [label for _n, label in columns]
+        )
+        done = 0
+        rows = submissions.values_list("receipt", "created_at", "state", "cadre__name", "version_id", "data")
+        for receipt, created_at, state, cadre_name, version_id, data in rows.iterator(chunk_size=2000):
+            if version_id not in specs:
+                schema = FormVersion.objects.filter(pk=version_id).values_list("schema", flat=True).get()
+                specs[version_id] = {spec["name"]: spec for spec in schema.get("fields", [])}
+            version_specs = specs[version_id]
+            sheet.append(
+                [
+                    receipt,
+                    timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M"),
+                    states.get(state, state),
+                    cell_safe(cadre_name) if cadre_name else None,
+                ]
+                + [_cell(version_specs.get(name), (data or {}).get(name), sensitive=sensitive) for name, _l in columns]
+            )
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                ExportJob.objects.filter(pk=job.pk).update(done=done)
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
+            workbook.save(handle.name)
+            handle.seek(0)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+            job.file.save(f"{form.key}-{stamp}.xlsx", File(handle), save=False)
+        job.status, job.done, job.total, job.finished_at = ExportJob.Status.DONE, done, total, timezone.now()
+        job.save(update_fields=["status", "done", "total", "file", "finished_at"])
+    except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome, shown to the user
+        job.refresh_from_db()
+        job.status, job.error, job.finished_at = ExportJob.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+    return job

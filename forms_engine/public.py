@@ -1,0 +1,161 @@
+"""Public forms on a centre's site: cadres fill in a published form with no login, get a receipt, look up its state.
+
+Interfaces only: the form is validated and stored by services.submission_create (no user, channel "public").
+Protections: Django's CSRF, a honeypot field (filled → pretend success, store nothing), and rate limits per client
+address and per phone number (forms_engine.ratelimit).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Site
+
+from forms_engine import ratelimit
+from forms_engine.models import FormDefinition, FormVersion, Submission
+from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
+from forms_engine.selectors import submission_by_receipt
+from forms_engine.services import submission_create
+
+HONEYPOT = "website"
+LIMIT_KEYS = ("min", "max", "min_length", "max_length", "pattern", "default")
+
+
+def public_form_get(*, key: str) -> tuple[FormDefinition, FormVersion]:
+    """A public form with a published version; anything else is 404."""
+    form = FormDefinition.objects.filter(key=key, public=True).first()
+    version = form.current_version if form is not None else None
+    if version is None:
+        raise Http404
+    return form, version
+
+
+def conditions_limits(version: FormVersion) -> dict[str, dict[str, Any]]:
+    """What conditions.js needs to clean answers as the server does, by field name (repeat children included)."""
+    limits: dict[str, dict[str, Any]] = {}
+    for spec in version.schema["fields"]:
+        for field in [spec, *spec.get("children", [])]:
+            entry = {k: field[k] for k in LIMIT_KEYS if field.get(k) not in (None, "")}
+            if field.get("choices"):
+                entry["choices"] = [str(c["value"]) for c in field["choices"]]
+            limits[field["name"]] = entry
+    return limits
+
+
+def _phone_of(version: FormVersion, data: dict) -> str:
+    for spec in version.schema["fields"]:
+        value = data.get(spec["name"])
+        if spec["type"] == "phone" and isinstance(value, str) and value.strip():
+            return value.strip().replace(" ", "").replace("-", "")
+    return ""
+
+
+def _site_root(request: HttpRequest):
+    site = Site.find_for_request(request)
+    return site.root_page.specific if site is not None else None
+
+
+def form_page_context(request: HttpRequest, *, form: FormDefinition, version: FormVersion, **fill: Any) -> dict:
+    """The context of the public form: used by the /forms/<key>/ view and by content.FormPage."""
+    return {
+        "form": form,
+        "site_root": _site_root(request),
+        "honeypot": HONEYPOT,
+        "limits": conditions_limits(version),
+        "time_zone": settings.TIME_ZONE,
+        "action": reverse("forms_public:form", kwargs={"key": form.key}),
+        **fill_context(version=version, user=None, **fill),
+    }
+
+
+def public_form_context(request: HttpRequest, *, form: FormDefinition | None) -> dict | None:
+    """The public form's context for a Wagtail FormPage, or None when the form is not public or not published."""
+    if form is None or not form.public:
+        return None
+    version = form.current_version
+    return form_page_context(request, form=form, version=version) if version is not None else None
+
+
+def _render_form(request, form, version, *, status: int = 200, message: str = "", **fill) -> HttpResponse:
+    context = form_page_context(request, form=form, version=version, **fill)
+    context["message"] = message
+    return render(request, "forms_engine/public/form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def public_form(request: HttpRequest, key: str) -> HttpResponse:
+    form, version = public_form_get(key=key)
+    if request.method == "GET":
+        return _render_form(request, form, version)
+    if request.POST.get(HONEYPOT):
+        # A robot filled the field people cannot see: it gets what looks like a receipt, nothing is stored.
+        fake = secrets.token_hex(6).upper()
+        return render(request, "forms_engine/public/done.html", {"form": form, "receipt": fake, "state": ""})
+    address = ratelimit.client_address(request)
+    if ratelimit.rate_limit_exceeded(limit=ratelimit.ADDRESS_LIMIT, ident=address):
+        message = _("Too many forms were sent from this network in the last few minutes. Please try again later.")
+        return _render_form(request, form, version, status=429, message=message)
+    try:
+        data, stored = data_from_post(version=version, post=request.POST, files=request.FILES)
+    except ValidationError as error:
+        return _render_form(request, form, version, status=400, data=None, errors=error.message_dict)
+    row = add_row_requested(request.POST)
+    if row:
+        stored_files_discard(stored)
+        return _render_form(request, form, version, data=data, add_row=row)
+    phone = _phone_of(version, data)
+    if ratelimit.rate_limit_exceeded(limit=ratelimit.PHONE_LIMIT, ident=phone):
+        stored_files_discard(stored)
+        message = _("Too many forms were sent with this phone number in the last hour. Please try again later.")
+        return _render_form(request, form, version, status=429, message=message, data=data)
+    try:
+        submission = submission_create(form=form, data=data, user=None, channel="public")
+    except ValidationError as error:
+        stored_files_discard(stored)
+        return _render_form(request, form, version, status=400, data=data, errors=error.message_dict)
+    ratelimit.rate_limit_count(limit=ratelimit.ADDRESS_LIMIT, ident=address)
+    ratelimit.rate_limit_count(limit=ratelimit.PHONE_LIMIT, ident=phone)
+    return redirect("forms_public:done", key=form.key, receipt=submission.receipt)
+
+
+def state_label(submission: Submission) -> str:
+    for state in submission.form.workflow.get("states", []):
+        if state.get("key") == submission.state:
+            return _(str(state.get("label") or submission.state))  # the labels are msgids (workflows.py)
+    return submission.state
+
+
+@require_http_methods(["GET"])
+def public_done(request: HttpRequest, key: str, receipt: str) -> HttpResponse:
+    form, _version = public_form_get(key=key)
+    submission = Submission.objects.filter(form=form, receipt=receipt).first()
+    if submission is None:
+        raise Http404
+    context = {"form": form, "receipt": submission.receipt, "state": state_label(submission)}
+    return render(request, "forms_engine/public/done.html", {**context, "site_root": _site_root(request)})
+
+
+@require_http_methods(["GET"])
+def public_status(request: HttpRequest) -> HttpResponse:
+    """Look a submission up by its receipt number: form title, state and date only — never the answers."""
+    receipt = (request.GET.get("receipt") or "").strip()[:40]
+    submission = submission_by_receipt(receipt=receipt) if receipt else None
+    if submission is not None and not submission.form.public:
+        submission = None
+    context = {
+        "receipt": receipt,
+        "submission": submission,
+        "state": state_label(submission) if submission else "",
+        "site_root": _site_root(request),
+    }
+    return render(
+        request, "forms_engine/public/status.html", context, status=404 if receipt and not submission else 200
+    )

@@ -1,0 +1,190 @@
+"""Signed webhooks: a form's submissions announced to outside URLs, each delivery recorded and retried with back-off.
+
+The body is JSON; `X-Junxiu-Signature: sha256=<hex>` is HMAC-SHA256 with the webhook's secret over
+`<X-Junxiu-Timestamp>.<body>`, so a receiver can refuse both forged and replayed requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from forms_engine.fields import display_value
+from forms_engine.models import FormDefinition, FormWebhook, FormWebhookDelivery, Submission
+from tenants.tasks import centre_task_enqueue, current_centre_schema
+
+SEND_FUNC = "forms_engine.webhooks.webhook_delivery_send"
+MAX_ATTEMPTS = 6
+FIRST_RETRY_SECONDS = 30  # then ×4: 30 s, 2 min, 8 min, 32 min, about 2 h
+TIMEOUT_SECONDS = 10
+EVENTS = [choice.value for choice in FormWebhook.Event]
+
+
+def webhook_create(*, form: FormDefinition, url: str, events: list[str] | None = None, secret: str = "") -> FormWebhook:
+    """Add a webhook to a form; without a secret one is made (shown to the admin once, kept to sign)."""
+    URLValidator(schemes=["http", "https"])(url)
+    events = list(events or [])
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown:
+        raise ValidationError({"events": [_("Unknown events: %(events)s") % {"events": ", ".join(unknown)}]})
+    webhook = FormWebhook(form=form, url=url, events=events, secret=secret or secrets.token_urlsafe(32))
+    webhook.full_clean()
+    webhook.save()
+    return webhook
+
+
+def submission_payload(*, submission: Submission, event: str) -> dict[str, Any]:
+    """What a receiver gets: the submission with answers as stored, ID numbers always masked."""
+    specs = submission.version.schema["fields"]
+    return {
+        "event": event,
+        "centre": connection.schema_name,
+        "form": submission.form.key,
+        "submission": {
+            "id": submission.pk,
+            "receipt": submission.receipt,
+            "version": submission.version.number,
+            "state": submission.state,
+            "cadre": submission.cadre_id,
+            "assignee": submission.assignee_id,
+            "channel": submission.channel,
+            "created_at": submission.created_at.isoformat(),
+            "updated_at": submission.updated_at.isoformat(),
+            "data": answers_masked(specs, submission.data, sensitive=False),
+        },
+    }
+
+
+def answers_masked(specs: list[dict], data: dict, *, sensitive: bool, shown: set[str] | None = None) -> dict:
+    """Answers with resident ID numbers decrypted or masked (repeat rows included); `shown` collects unmasked ones."""
+    out = dict(data)
+    for spec in specs:
+        value = data.get(spec["name"])
+        if value in (None, ""):
+            continue
+        if spec["type"] == "id_number":
+            out[spec["name"]] = display_value(spec, value, sensitive=sensitive)
+            if sensitive and shown is not None:
+                shown.add(spec["name"])
+        elif spec["type"] == "repeat" and isinstance(value, list):
+            out[spec["name"]] = [
+                answers_masked(spec.get("children", []), row, sensitive=sensitive, shown=shown) for row in value
+            ]
+    return out
+
+
+def submission_webhooks_queue(*, submission: Submission, event: str) -> list[FormWebhookDelivery]:
+    """Record a delivery for each active webhook of the form that wants the event; queue them once committed."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    hooks = [
+        hook
+        for hook in FormWebhook.objects.filter(form_id=submission.form_id, active=True)
+        if not hook.events or event in hook.events
+    ]
+    if not hooks:
+        return []
+    payload = submission_payload(submission=submission, event=event)
+    deliveries = FormWebhookDelivery.objects.bulk_create(
+        [FormWebhookDelivery(webhook=hook, event=event, submission=submission, payload=payload) for hook in hooks]
+    )
+    schema = current_centre_schema()
+    for delivery in deliveries:
+        transaction.on_commit(
+            lambda pk=delivery.pk: centre_task_enqueue(schema_name=schema, func=SEND_FUNC, kwargs={"delivery_id": pk})
+        )
+    return deliveries
+
+
+def signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def webhook_delivery_send(*, delivery_id: int) -> str:
+    """Worker side (inside the centre): one attempt; on failure the next is scheduled later, until MAX_ATTEMPTS."""
+    with transaction.atomic():
+        delivery = (
+            FormWebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+        )
+        if delivery is None or delivery.status in (
+            FormWebhookDelivery.Status.DELIVERED,
+            FormWebhookDelivery.Status.FAILED,
+        ):
+            return delivery.status if delivery else "missing"
+        hook = delivery.webhook
+        body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        timestamp = str(int(time.time()))
+        code, error = _post(
+            hook.url,
+            body,
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "junxiu-webhooks/1",
+                "X-Junxiu-Event": delivery.event,
+                "X-Junxiu-Delivery": str(delivery.pk),
+                "X-Junxiu-Timestamp": timestamp,
+                "X-Junxiu-Signature": signature(secret=hook.secret, timestamp=timestamp, body=body),
+            },
+        )
+        delivery.attempts += 1
+        delivery.response_code = code
+        delivery.error = error
+        now = timezone.now()
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+                FormWebhookDelivery.Status.DELIVERED,
+                now,
+                None,
+            )
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = FormWebhookDelivery.Status.FAILED, None
+        else:
+            delivery.status = FormWebhookDelivery.Status.RETRYING
+            delivery.next_attempt_at = now + dt.timedelta(seconds=FIRST_RETRY_SECONDS * 4 ** (delivery.attempts - 1))
+            _retry_schedule(delivery)
+        delivery.save()
+        return delivery.status
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    if not url.startswith(("http://", "https://")):
+        return None, "unsupported URL scheme"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - scheme checked
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))[:500]
+
+
+def _retry_schedule(delivery: FormWebhookDelivery) -> None:
+    """Run the next attempt at next_attempt_at, in this centre, through the centre task runner."""
+    from django_q.models import Schedule
+    from django_q.tasks import schedule
+
+    schedule(
+        "tenants.tasks.centre_task_run",
+        current_centre_schema(),
+        SEND_FUNC,
+        name=f"webhook-{current_centre_schema()}-{delivery.pk}-{delivery.attempts}",
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=delivery.next_attempt_at,
+        delivery_id=delivery.pk,
+    )
