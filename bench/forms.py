@@ -39,8 +39,7 @@ from django.conf import settings  # noqa: E402
 settings.DEBUG = False  # measure as in production: no per-query logging
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.db import connection  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
 from forms_engine.fields import ENCRYPTED_PREFIX  # noqa: E402
@@ -164,7 +163,60 @@ def service_rate(user, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-def api_rate(user, per_thread: int, threads: int = 2) -> float:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def api_server_start() -> tuple[subprocess.Popen, int]:
+    """The API as it runs in production: gunicorn with 2 worker processes, on loopback, DEBUG off."""
+    import http.client
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "junxiu.settings.dev",
+        "DJANGO_DEBUG": "false",
+        "JUNXIU_DB_NAME": os.environ["JUNXIU_DB_NAME"],
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "junxiu.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", "/", headers={"Host": "nowhere.localhost"})
+            probe.getresponse().read()
+            return server, port
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def api_rate(user, per_thread: int, port: int, threads: int = 2) -> float:
+    """POST submissions through the real HTTP API from `threads` concurrent clients (keep-alive off, as browsers
+    behind a proxy would open their own)."""
+    import http.client
+
     from rest_framework.authtoken.models import Token
 
     with schema_context(CENTRE):
@@ -173,19 +225,20 @@ def api_rate(user, per_thread: int, threads: int = 2) -> float:
     ids = id_numbers(50)
     failures: list[str] = []
     barrier = threading.Barrier(threads + 1)
+    headers = {"Host": domain, "Authorization": f"Token {token}", "Content-Type": "application/json"}
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311
-        client = Client(HTTP_HOST=domain, HTTP_AUTHORIZATION=f"Token {token}")
         bodies = [json.dumps({"data": answers(rng, id_number=ids[i % len(ids)])}) for i in range(per_thread)]
         barrier.wait()
-        try:
-            for body in bodies:
-                response = client.post(f"/api/forms/{FORM20}/submissions/", body, content_type="application/json")
-                if response.status_code != 201:
-                    failures.append(f"{response.status_code} {response.content[:300]!r}")
-        finally:
-            connections.close_all()  # this thread's own connection
+        for body in bodies:
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            client.request("POST", f"/api/forms/{FORM20}/submissions/", body=body.encode(), headers=headers)
+            response = client.getresponse()
+            content = response.read()
+            client.close()
+            if response.status != 201:
+                failures.append(f"{response.status} {content[:300]!r}")
 
     pool = [threading.Thread(target=worker, args=(seed,)) for seed in range(threads)]
     for thread in pool:
@@ -301,8 +354,14 @@ def main() -> None:
     service_rate(user, 50)  # warm up (caches, connections)
     rates = [service_rate(user, args.service) for _ in range(args.runs)]
     print(f"service_submissions_per_s: {statistics.median(rates):.0f}")
-    api_rate(user, 20)
-    print(f"api_submissions_per_s: {statistics.median(api_rate(user, args.api) for _ in range(args.runs)):.0f}")
+    server, port = api_server_start()
+    try:
+        api_rate(user, 20, port)  # warm up both workers
+        api = statistics.median(api_rate(user, args.api, port) for _ in range(args.runs))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"api_submissions_per_s: {api:.0f}")
     connection.set_schema_to_public()
     export_rows_ensure(args.rows)
     exports = [export_measure() for _ in range(args.runs)]

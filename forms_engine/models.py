@@ -36,6 +36,17 @@ class FormDefinition(ClusterableModel):
     # {"initial": "received", "states": [{"key", "label"}], "transitions": [{"from", "to", "label"}]}
     workflow = models.JSONField(_("workflow"), default=dict, blank=True)
     public = models.BooleanField(_("open to cadres on the public site"), default=False)
+    # Kept by form_publish and webhook_create, so that taking a submission reads nothing more than the form.
+    current_version = models.ForeignKey(
+        "FormVersion",
+        verbose_name=_("current version"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    has_webhooks = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -46,10 +57,6 @@ class FormDefinition(ClusterableModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def current_version(self) -> FormVersion | None:
-        return self.versions.order_by("-number").first()
 
 
 class FormField(Orderable):

@@ -220,15 +220,18 @@ def form_schema_build(*, fields: list[FormField]) -> dict:
 
 @transaction.atomic
 def form_publish(*, form: FormDefinition, user=None) -> FormVersion:
-    """Freeze the draft as the next immutable version."""
-    form = FormDefinition.objects.select_for_update().get(pk=form.pk)
-    schema = form_schema_build(fields=list(form.fields.all()))
+    """Freeze the draft as the next immutable version; it becomes the one new submissions use."""
+    FormDefinition.objects.select_for_update().filter(pk=form.pk).first()  # one publisher at a time
+    schema = form_schema_build(fields=list(FormField.objects.filter(form_id=form.pk)))
     if not schema["fields"]:
         raise ValidationError(_("A form needs at least one field."))
-    last = form.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    return FormVersion.objects.create(
-        form=form, number=last + 1, schema=schema, published_by=user if getattr(user, "pk", None) else None
+    last = FormVersion.objects.filter(form_id=form.pk).order_by("-number").values_list("number", flat=True).first()
+    version = FormVersion.objects.create(
+        form=form, number=(last or 0) + 1, schema=schema, published_by=user if getattr(user, "pk", None) else None
     )
+    form.current_version = version
+    FormDefinition.objects.filter(pk=form.pk).update(current_version=version, updated_at=version.published_at)
+    return version
 
 
 # ---------------------------------------------------------------- access
@@ -368,19 +371,18 @@ def _check_references(version: FormVersion, cleaned: dict, user) -> None:
 _schemas: dict[tuple[str, int], dict] = {}
 
 
-def version_schema(version: FormVersion) -> dict:
+def version_schema(version: FormVersion | int) -> dict:
     """A version's schema; versions never change, so it is kept per (centre, version) once read."""
-    key = (connection.schema_name, version.pk)
+    pk = version if isinstance(version, int) else version.pk
+    key = (connection.schema_name, pk)
     if key not in _schemas:
         if len(_schemas) > 512:
             _schemas.clear()
-        _schemas[key] = version.schema
+        schema = None if isinstance(version, int) else version.__dict__.get("schema")
+        if schema is None:
+            schema = FormVersion.objects.values_list("schema", flat=True).get(pk=pk)
+        _schemas[key] = schema
     return _schemas[key]
-
-
-def form_current_version(form: FormDefinition) -> FormVersion | None:
-    """The newest version, without loading its schema (see version_schema)."""
-    return FormVersion.objects.filter(form=form).order_by("-number").defer("schema").first()
 
 
 def submission_clean(*, version: FormVersion, data: Any) -> dict:
@@ -401,21 +403,23 @@ def submission_clean(*, version: FormVersion, data: Any) -> dict:
 def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None, channel: str = "admin") -> Submission:
     """Validate and store answers against the form's current version."""
     _require(form, user, "fill")
-    version = form_current_version(form)
-    if version is None:
+    # One query for the newest version and whether any webhook listens (the hot path of every submission).
+    if form.current_version_id is None:
         raise ValidationError({"__all__": [_("This form has not been published yet.")]})
+    version = FormVersion(pk=form.current_version_id, form=form)  # its schema comes from version_schema's cache
     cleaned = submission_clean(version=version, data=data)
     _check_references(version, cleaned, user)
     submission = Submission.objects.create(
         form=form,
-        version=version,
+        version_id=version.pk,
         data=cleaned,
         cadre=cadre,
         state=form.workflow.get("initial", "submitted"),
         created_by=user if getattr(user, "pk", None) else None,
         channel=channel,
     )
-    submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
+    if form.has_webhooks:
+        submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
     return submission
 
 

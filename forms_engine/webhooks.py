@@ -42,7 +42,10 @@ def webhook_create(*, form: FormDefinition, url: str, events: list[str] | None =
         raise ValidationError({"events": [_("Unknown events: %(events)s") % {"events": ", ".join(unknown)}]})
     webhook = FormWebhook(form=form, url=url, events=events, secret=secret or secrets.token_urlsafe(32))
     webhook.full_clean()
-    webhook.save()
+    with transaction.atomic():
+        webhook.save()
+        FormDefinition.objects.filter(pk=form.pk).update(has_webhooks=True)
+    form.has_webhooks = True
     return webhook
 
 

@@ -34,11 +34,13 @@ def ensure_database(uri: str, name: str) -> None:
 def database_settings(*, data_dir: Path, name: str) -> dict:
     """Django DATABASES['default'] for DATABASE_URL, or for the embedded server in data_dir."""
     url = os.environ.get("DATABASE_URL")
+    # Connections are kept between requests (a new PostgreSQL backend per request costs milliseconds).
+    persistent = {"CONN_MAX_AGE": int(os.environ.get("DB_CONN_MAX_AGE", "60")), "CONN_HEALTH_CHECKS": True}
     if url:
         import dj_database_url
 
-        config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
-        config["ENGINE"] = ENGINE
+        config = dj_database_url.parse(url)
+        config.update(ENGINE=ENGINE, **persistent)
         return config
     uri = embedded_server_uri(data_dir)
     ensure_database(uri, name)
@@ -51,4 +53,5 @@ def database_settings(*, data_dir: Path, name: str) -> dict:
         "PASSWORD": "",
         "HOST": socket_dir,
         "PORT": str(parts.port or ""),
+        **persistent,
     }

@@ -16,9 +16,14 @@ class CentreRedirectMiddleware(RedirectMiddleware):
 
 
 class CentreHistoryMiddleware(HistoryMiddleware):
-    """Attach who and which URL to the change history; history tables exist only in centre schemas."""
+    """Attach who and which URL to the change history; history tables exist only in centre schemas.
+
+    Routes that never write tracked (registry) records skip it: the context costs a statement per query.
+    """
+
+    UNTRACKED_PREFIXES = ("/api/forms/", "/forms/", "/api/v2/", "/static/", "/media/")
 
     def __call__(self, request):
-        if connection.schema_name == get_public_schema_name():
+        if connection.schema_name == get_public_schema_name() or request.path.startswith(self.UNTRACKED_PREFIXES):
             return self.get_response(request)
         return super().__call__(request)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from forms_engine.models import FormDefinition, FormVersion, Submission
+from forms_engine.services import version_schema
 from forms_engine.webhooks import answers_masked
 from registry.selectors import cadre_visible_queryset
 
@@ -92,7 +93,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
         out = super().to_representation(instance)
         shown: set[str] = set()
         out["data"] = answers_masked(
-            instance.version.schema["fields"], instance.data, sensitive=self.context["sensitive"], shown=shown
+            version_schema(instance.version_id)["fields"],
+            instance.data,
+            sensitive=self.context["sensitive"],
+            shown=shown,
         )
         note = self.context.get("access_note")
         if shown and note is not None:

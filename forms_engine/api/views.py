@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -222,15 +221,14 @@ class FormSubmissionsView(FormsAPIView):
         form = self.form_for(key, "fill", "view")
         given = SubmissionWriteSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
-        with transaction.atomic():
-            submission = _service(
-                submission_create,
-                form=form,
-                data=given.validated_data["data"],
-                cadre=given.validated_data.get("cadre"),
-                user=request.user,
-                channel="api",
-            )
+        submission = _service(
+            submission_create,
+            form=form,
+            data=given.validated_data["data"],
+            cadre=given.validated_data.get("cadre"),
+            user=request.user,
+            channel="api",
+        )
         return Response(self.get_serializer(submission).data, status=status.HTTP_201_CREATED)
 
 
@@ -269,8 +267,7 @@ class SubmissionDetailView(FormsAPIView):
         answers = _answers_for_edit(
             submission.version.schema["fields"], submission.data, given.validated_data["data"], partial=partial
         )
-        with transaction.atomic():
-            submission = _service(submission_update, submission=submission, data=answers, user=request.user)
+        submission = _service(submission_update, submission=submission, data=answers, user=request.user)
         return Response(self.get_serializer(access_submission_by_id(user=request.user, id=pk)).data)
 
 
@@ -289,13 +286,12 @@ class SubmissionMoveView(FormsAPIView):
         submission = access_submission_by_id(user=request.user, id=pk)
         given = SubmissionMoveSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        with transaction.atomic():
-            _service(
-                submission_move,
-                field="to",
-                submission=submission,
-                to=given.validated_data["to"],
-                comment=given.validated_data["comment"],
-                user=request.user,
-            )
+        _service(
+            submission_move,
+            field="to",
+            submission=submission,
+            to=given.validated_data["to"],
+            comment=given.validated_data["comment"],
+            user=request.user,
+        )
         return Response(self.get_serializer(access_submission_by_id(user=request.user, id=pk)).data)

@@ -174,3 +174,20 @@ def test_forms_of_huangpu_are_invisible_in_putuo(visit_form):
     with schema_context("putuo"):
         assert FormDefinition.objects.count() == 0
         assert Submission.objects.count() == 0
+
+
+def test_cadre_answers_must_name_a_cadre_the_user_may_see(huangpu_people):
+    with schema_context("huangpu"):
+        form = form_create(title="探访", key="cadre-visit")
+        form_field_add(form=form, name="who", field_type="cadre", label="军休干部", required=True)
+        form_field_add(form=form, name="by", field_type="staff", label="联络员")
+        form_publish(form=form)
+        liaison = huangpu_people["liaison"]
+        mine, theirs = huangpu_people["wang"], huangpu_people["zhao"]  # zhao lives in the other rest home
+        made = submission_create(form=form, data={"who": mine.pk, "by": liaison.pk}, user=liaison.user)
+        assert made.data == {"who": mine.pk, "by": liaison.pk}
+        for data in ({"who": theirs.pk}, {"who": 999999}, {"who": mine.pk, "by": 999999}):
+            with pytest.raises(ValidationError) as excinfo:
+                submission_create(form=form, data=data, user=liaison.user)
+            assert list(errors_of(excinfo).values()) == [["请从列表中选择。"]]
+        assert Submission.objects.filter(form=form).count() == 1
