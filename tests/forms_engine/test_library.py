@@ -335,3 +335,13 @@ def test_the_push_command_reports_each_centre(centres, capsys):
     assert capsys.readouterr().out == "huangpu: 已创建，版本 1\n"
     with pytest.raises(Exception, match="没有局级表单模板“none”。"):
         call_command("bureau_form_push", "none")
+
+
+def test_the_bureau_defines_a_template_from_a_standard_one_and_pushes_it(centres):
+    call_command("bureau_form_push", "satisfaction", "--from-standard", "satisfaction-survey", "--centre", "putuo")
+    with schema_context("putuo"):
+        form = FormDefinition.objects.get(key="bureau-satisfaction")
+        assert form.current_version is not None
+        assert all(field.bureau_locked for field in form.fields.all())
+    with schema_context("huangpu"):
+        assert not FormDefinition.objects.filter(key="bureau-satisfaction").exists()
