@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from forms_engine.admin_ui import views
+from forms_engine.admin_ui import library, views
 
 urlpatterns = [
     path("", views.FormListView.as_view(), name="form_list"),
@@ -23,4 +23,7 @@ urlpatterns = [
     path("submissions/<int:sid>/comment/", views.SubmissionCommentView.as_view(), name="submission_comment"),
     path("exports/", views.ExportListView.as_view(), name="export_list"),
     path("exports/<int:job_id>/download/", views.ExportDownloadView.as_view(), name="export_download"),
+    path("import/", library.FormImportView.as_view(), name="form_import"),
+    path("templates/", library.FormTemplateListView.as_view(), name="form_template_list"),
+    path("<int:pk>/xlsform/", library.FormExportView.as_view(), name="form_export_xlsform"),
 ]
