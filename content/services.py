@@ -38,12 +38,17 @@ def _permissions(codenames: set[str]) -> dict[str, Permission]:
 
 
 def centre_site_setup(*, centre: Centre, domain: Domain) -> HomePage:
-    """Set-up step: replace Wagtail's placeholder page with the centre's home page, served on its host."""
-    root = Page.get_first_root_node()
-    for placeholder in root.get_children().exclude(content_type__model="homepage"):
-        placeholder.delete()
-    home = HomePage(title=centre.name, slug="home", draft_title=centre.name)
-    root.add_child(instance=home)
+    """Set-up step: the centre's home page (cloned from the template) takes its name and is served on its host."""
+    home = HomePage.objects.first()
+    if home is None:  # a template from before content 0003: replace Wagtail's placeholder page
+        root = Page.get_first_root_node()
+        for placeholder in root.get_children().exclude(content_type__model="homepage"):
+            placeholder.delete()
+        home = HomePage(title=centre.name, slug="home", draft_title=centre.name)
+        root.add_child(instance=home)
+    else:
+        HomePage.objects.filter(pk=home.pk).update(title=centre.name, draft_title=centre.name, seo_title="")
+        home.refresh_from_db()
     home.save_revision().publish()
     Site.objects.all().delete()
     Site.objects.create(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -97,7 +98,7 @@ def centre_create(*, code: str, name: str, domain: str | None = None, admin_emai
             % {"migrations": ", ".join(pending[:5])}
         )
 
-    password = secrets.token_urlsafe(12)
+    password = secrets.token_urlsafe(16)
     try:
         with transaction.atomic():
             centre = Centre.objects.create(schema_name=code, name=name, kind=Centre.Kind.CENTRE)
@@ -105,7 +106,9 @@ def centre_create(*, code: str, name: str, domain: str | None = None, admin_emai
             CloneSchema().clone_schema(_template_schema(), code, "DATA")
             with schema_context(code):
                 centre_setup_run(centre=centre, domain=centre_domain)
-                admin = centre_user_ensure(username="admin", password=password, email=admin_email, superuser=True)
+                admin = centre_user_ensure(
+                    username="admin", password=password, email=admin_email, superuser=True, one_time=True
+                )
     except IntegrityError as exc:
         raise ProvisioningError(
             _("The centre “%(code)s” or the domain “%(domain)s” already exists.") % {"code": code, "domain": domain}
@@ -147,6 +150,7 @@ def centre_user_ensure(
     superuser: bool = False,
     groups: tuple[str, ...] = (),
     first_name: str = "",
+    one_time: bool = False,
 ):
     """Create or update a user of the current schema (a centre's users live in its own schema)."""
     if connection.schema_name == get_public_schema_name() and groups:
@@ -158,7 +162,10 @@ def centre_user_ensure(
     user.is_staff = True
     user.is_superuser = superuser
     user.is_active = True
-    if password is not None:
+    if password is not None and one_time:
+        # A generated password: a cheap hash is as strong, and the first login upgrades it.
+        user.password = make_password(password, hasher="pbkdf2_sha256_onetime")
+    elif password is not None:
         user.set_password(password)
     user.save()
     if groups:

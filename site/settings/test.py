@@ -11,7 +11,7 @@ os.environ.setdefault(
 from .base import *  # noqa: E402,F403
 
 SECRET_KEY = "test-only-not-secret-" + "x" * 40
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "tenants.hashers.OneTimePasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60}  # noqa: F405
