@@ -13,30 +13,20 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from forms_engine.models import FormDefinition, FormField
-from forms_engine.services import form_create, form_field_add, form_field_update, form_publish, form_schema_build
+from forms_engine.services import (
+    FIELD_ATTRS,
+    form_create,
+    form_field_add,
+    form_field_update,
+    form_publish,
+    form_schema_build,
+)
 from forms_engine.workflows import COMPLAINT, SIMPLE, workflow_plain
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "form_templates"
 BUREAU_PREFIX = "bureau-"
 # Attributes a template's field may carry besides name, type and label (form_field_add's keywords).
-SPEC_ATTRS = (
-    "help_text",
-    "required",
-    "default",
-    "min_value",
-    "max_value",
-    "min_length",
-    "max_length",
-    "pattern",
-    "choices",
-    "options",
-    "relevant",
-    "required_if",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "group",
-)
+SPEC_ATTRS = tuple(attr for attr in FIELD_ATTRS if attr not in ("field_type", "label"))
 # Attributes of a bureau field a push keeps in step with the template (never its type).
 REFRESHED_ATTRS = tuple(attr for attr in SPEC_ATTRS if attr != "group") + ("label",)
 NAMED_WORKFLOWS = {"simple": SIMPLE, "complaint": COMPLAINT}

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from forms_engine.fields import FIELD_TYPES
 from forms_engine.models import FormDefinition, FormField
-from forms_engine.services import ACTIONS
+from forms_engine.services import ACTIONS, FIELD_ATTRS
 from tenants.roles import Role
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -162,25 +162,8 @@ class FieldForm(forms.Form):
     def initial_for(field: FormField) -> dict:
         initial = {
             name: getattr(field, name)
-            for name in (
-                "name",
-                "field_type",
-                "label",
-                "help_text",
-                "required",
-                "default",
-                "min_value",
-                "max_value",
-                "min_length",
-                "max_length",
-                "pattern",
-                "relevant",
-                "required_if",
-                "constraint",
-                "constraint_message",
-                "calculation",
-                "group",
-            )
+            for name in ("name", *FIELD_ATTRS)
+            if name not in ("choices", "options")  # shown as text below
         }
         options = field.options or {}
         initial.update(
