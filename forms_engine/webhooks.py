@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -36,6 +40,8 @@ EVENTS = [choice.value for choice in FormWebhook.Event]
 def webhook_create(*, form: FormDefinition, url: str, events: list[str] | None = None, secret: str = "") -> FormWebhook:
     """Add a webhook to a form; without a secret one is made (shown to the admin once, kept to sign)."""
     URLValidator(schemes=["http", "https"])(url)
+    if not settings.JUNXIU_WEBHOOK_ALLOW_PRIVATE and webhook_target_private(url):
+        raise ValidationError({"url": [_("Webhooks may only call public addresses.")]})
     events = list(events or [])
     unknown = sorted(set(events) - set(EVENTS))
     if unknown:
@@ -163,9 +169,30 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         return delivery.status
 
 
+def webhook_target_private(url: str) -> bool:
+    """Whether a URL's host is (or resolves to) a loopback, private, link-local or reserved address."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False  # unresolvable: the delivery will fail and be retried, it reaches nothing
+    return any(
+        (ip := ipaddress.ip_address(address.split("%")[0])).is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        for address in addresses
+    )
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     if not url.startswith(("http://", "https://")):
         return None, "unsupported URL scheme"
+    # Checked again at each send: a name may have been re-pointed at an internal host since it was saved.
+    if not settings.JUNXIU_WEBHOOK_ALLOW_PRIVATE and webhook_target_private(url):
+        return None, "refused: the address is not public"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - scheme checked

@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Form webhooks may call only public addresses, unless allowed (development and tests post to loopback).
+JUNXIU_WEBHOOK_ALLOW_PRIVATE = env_bool("JUNXIU_WEBHOOK_ALLOW_PRIVATE", False)
+
 # Personal data at rest: Fernet keys, newest first (older ones still decrypt), and the lookup-hash key.
 JUNXIU_FIELD_KEYS = env_list("JUNXIU_FIELD_KEYS", "")
 JUNXIU_LOOKUP_KEY = os.environ.get("JUNXIU_LOOKUP_KEY", "")

@@ -15,3 +15,4 @@ from registry.crypto import derive_dev_key  # noqa: E402
 
 JUNXIU_FIELD_KEYS = JUNXIU_FIELD_KEYS or [derive_dev_key(SECRET_KEY, "fields")]  # noqa: F405
 JUNXIU_LOOKUP_KEY = JUNXIU_LOOKUP_KEY or derive_dev_key(SECRET_KEY, "lookup")  # noqa: F405
+JUNXIU_WEBHOOK_ALLOW_PRIVATE = True  # local receivers; production refuses internal addresses

@@ -21,3 +21,4 @@ from registry.crypto import derive_dev_key  # noqa: E402
 
 JUNXIU_FIELD_KEYS = [derive_dev_key(SECRET_KEY, "fields")]
 JUNXIU_LOOKUP_KEY = derive_dev_key(SECRET_KEY, "lookup")
+JUNXIU_WEBHOOK_ALLOW_PRIVATE = True  # local receivers; production refuses internal addresses

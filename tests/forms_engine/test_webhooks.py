@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from forms_engine.models import FormWebhookDelivery
 from forms_engine.services import form_create, form_field_add, form_publish
-from forms_engine.webhooks import MAX_ATTEMPTS, webhook_create, webhook_delivery_send
+from forms_engine.webhooks import MAX_ATTEMPTS, webhook_create, webhook_delivery_send, webhook_target_private
 from registry.idcard import resident_id_make
 from tenants.roles import Role, role_group_name
 from tenants.tasks import centre_task_run
@@ -223,4 +223,19 @@ def test_bad_webhooks_are_refused(centres):
         with pytest.raises(ValidationError) as excinfo:
             webhook_create(form=form, url="http://127.0.0.1/x", events=["submission.deleted"])
         assert excinfo.value.message_dict == {"events": ["未知事件：submission.deleted"]}
+        assert form.webhooks.count() == 0
+
+
+def test_webhooks_to_internal_addresses_are_refused_in_production(centres, settings):
+    settings.JUNXIU_WEBHOOK_ALLOW_PRIVATE = False
+    assert webhook_target_private("http://127.0.0.1:9/hook") is True
+    assert webhook_target_private("http://10.1.2.3/hook") is True
+    assert webhook_target_private("http://[::1]/hook") is True
+    assert webhook_target_private("http://169.254.169.254/latest") is True
+    assert webhook_target_private("http://93.184.215.14/hook") is False
+    with schema_context("huangpu"):
+        form = form_create(title="投诉", key="complaint-hooks", purpose="complaint")
+        with pytest.raises(ValidationError) as excinfo:
+            webhook_create(form=form, url="http://127.0.0.1:8000/hook")
+        assert excinfo.value.message_dict == {"url": ["Webhook 只能调用公网地址。"]}
         assert form.webhooks.count() == 0
