@@ -53,6 +53,7 @@ TENANT_APPS = [
     "pghistory",
     "registry",
     "forms_engine",
+    "notifications",
     "content",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
