@@ -1,0 +1,19 @@
+"""django-q2 task functions for deliveries; they run inside a centre's schema (tenants.tasks.centre_task_run)."""
+
+from __future__ import annotations
+
+from notifications import delivery
+from tenants.tasks import current_centre_schema
+
+
+def delivery_send(delivery_id: int) -> str:
+    """Send one delivery, at most once."""
+    current_centre_schema()
+    return delivery.delivery_send(delivery_id=delivery_id)
+
+
+def deliveries_due_send() -> int:
+    """Periodic: settle rows interrupted mid-send, then queue whatever is due (released quiet hours, retries)."""
+    current_centre_schema()
+    delivery.delivery_recover()
+    return delivery.deliveries_due_send()
