@@ -8,8 +8,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications.calendar import holidays_seed
-        from notifications.services import reminder_rules_seed
+        from notifications.services import reminder_rules_seed, schedules_ensure
         from tenants.setup import centre_setup_step_register
 
         centre_setup_step_register(name="notifications.holidays", order=30, run=holidays_seed, repeatable=True)
         centre_setup_step_register(name="notifications.rules", order=31, run=reminder_rules_seed, repeatable=True)
+        centre_setup_step_register(name="notifications.schedules", order=32, run=schedules_ensure, repeatable=True)

@@ -291,3 +291,15 @@ def due_item_waive(*, item: DueItem, reason: str) -> DueItem:
     item.state, item.waived_reason = DueItem.State.WAIVED, reason[:300]
     item.save(update_fields=["state", "waived_reason", "updated_at"])
     return item
+
+
+def schedules_ensure(*, centre, **_context) -> None:
+    """Set-up step: this centre's sweep (every 15 minutes) and its delivery queue (every minute) on django-q2."""
+    from tenants.tasks import centre_schedule_ensure
+
+    centre_schedule_ensure(
+        schema_name=centre.schema_name, name="sweep", func="notifications.tasks.sweep_run", minutes=15
+    )
+    centre_schedule_ensure(
+        schema_name=centre.schema_name, name="deliveries", func="notifications.tasks.deliveries_due_send", minutes=1
+    )

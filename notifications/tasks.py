@@ -17,3 +17,12 @@ def deliveries_due_send() -> int:
     current_centre_schema()
     delivery.delivery_recover()
     return delivery.deliveries_due_send()
+
+
+def sweep_run() -> dict:
+    """Compute what is due in this centre now (a django-q2 schedule per centre runs it)."""
+    from notifications.services import due_items_sweep
+
+    current_centre_schema()
+    result = due_items_sweep()
+    return {"created": result.created, "done": result.done, "overdue": result.overdue}

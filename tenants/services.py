@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_q.models import Schedule
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
@@ -139,6 +140,7 @@ def centre_retire(*, code: str) -> Centre:
     centre.status = Centre.Status.RETIRED
     centre.retired_at = timezone.now()
     centre.save(update_fields=["status", "retired_at"])
+    Schedule.objects.filter(name__startswith=f"{code}:").delete()  # its periodic tasks stop with it
     return centre
 
 

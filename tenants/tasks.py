@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils.module_loading import import_string
+from django_q.models import Schedule
 from django_q.tasks import async_task
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -39,6 +40,8 @@ def _centre_or_refuse(schema_name: str) -> Centre:
     centre = Centre.objects.filter(schema_name=schema_name, kind=Centre.Kind.CENTRE).first()
     if centre is None:
         raise CentreContextError(f"no centre with schema {schema_name!r}")
+    if centre.status != Centre.Status.ACTIVE:
+        raise CentreContextError(f"the centre {schema_name!r} is retired")
     return centre
 
 
@@ -68,3 +71,23 @@ def current_centre_schema() -> str:
     if connection.schema_name == get_public_schema_name():
         raise CentreContextError("this code runs only inside a centre's schema")
     return connection.schema_name
+
+
+def centre_schedule_ensure(*, schema_name: str, name: str, func: str, minutes: int) -> Schedule:
+    """A django-q2 schedule running `func` in one centre every `minutes`; named "<schema>:<name>" (see centre_retire).
+
+    The schedule runs centre_task_run, which refuses a missing or retired centre; catch_up is off cluster-wide, so
+    a downtime does not replay missed runs.
+    """
+    _centre_or_refuse(schema_name)
+    schedule, _created = Schedule.objects.update_or_create(
+        name=f"{schema_name}:{name}",
+        defaults={
+            "func": "tenants.tasks.centre_task_run",
+            "args": repr((schema_name, func)),
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "repeats": -1,
+        },
+    )
+    return schedule

@@ -132,7 +132,7 @@ def test_a_new_submission_is_posted_signed_and_retried_after_a_failure(
                 500,
             )
             assert dt.timedelta(seconds=29) < delivery.next_attempt_at - before < dt.timedelta(seconds=31)
-        schedule = Schedule.objects.get()
+        schedule = Schedule.objects.get(schedule_type=Schedule.ONCE)
         assert (schedule.schedule_type, schedule.next_run) == (Schedule.ONCE, delivery.next_attempt_at)
         assert run_schedule(schedule) == "delivered"
         assert run_schedule(schedule) == "delivered"  # a late duplicate run sends nothing more
@@ -201,7 +201,7 @@ def test_a_delivery_gives_up_after_the_last_attempt(centres):
         assert webhook_delivery_send(delivery_id=delivery.pk) == "failed"
         delivery.refresh_from_db()
         assert (delivery.attempts, delivery.response_code, delivery.next_attempt_at) == (MAX_ATTEMPTS, 500, None)
-    assert Schedule.objects.count() == 0
+    assert Schedule.objects.filter(schedule_type=Schedule.ONCE).count() == 0
 
 
 def test_an_unreachable_url_is_recorded_and_retried(centres):
@@ -212,7 +212,7 @@ def test_an_unreachable_url_is_recorded_and_retried(centres):
         assert webhook_delivery_send(delivery_id=delivery.pk) == "retrying"
         delivery.refresh_from_db()
         assert (delivery.attempts, delivery.response_code, bool(delivery.error)) == (1, None, True)
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.filter(schedule_type=Schedule.ONCE).count() == 1
 
 
 def test_bad_webhooks_are_refused(centres):

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
+from django_q.models import Schedule
 from django_tenants.utils import schema_context, schema_exists
 from wagtail.models import Page, Site
 
@@ -13,6 +14,7 @@ from content.models import HomePage
 from tenants import setup
 from tenants.models import Centre, Domain
 from tenants.services import ProvisioningError, centre_create, centre_retire
+from tenants.tasks import CentreContextError, centre_task_run
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +124,14 @@ def test_stale_template_is_refused(centres):
 
 def test_retire_stops_serving_and_keeps_data(centres):
     assert client_for("changning").get("/").status_code == 200
+    assert sorted(Schedule.objects.filter(name__startswith="changning:").values_list("name", "args")) == [
+        ("changning:deliveries", "('changning', 'notifications.tasks.deliveries_due_send')"),
+        ("changning:sweep", "('changning', 'notifications.tasks.sweep_run')"),
+    ]
     centre_retire(code="changning")
+    assert Schedule.objects.filter(name__startswith="changning:").count() == 0  # its periodic tasks stop too
+    with pytest.raises(CentreContextError, match="retired"):
+        centre_task_run("changning", "tests.tenants.centre_jobs.schema_name")
     assert client_for("changning").get("/").status_code == 404
     assert schema_exists("changning")
     with schema_context("changning"):
