@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -162,6 +163,7 @@ class SweepResult:
     created: int = 0
     done: int = 0
     overdue: int = 0
+    escalated: int = 0
 
 
 def _periods(rule: ReminderRule, subject: Subject, today: dt.date) -> list[Period]:
@@ -205,7 +207,56 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=timezone.now()
     )
+    result.escalated = _escalate(today)
     return result
+
+
+def _escalation_target(step: str, assignee_id: int | None, staff: dict[int, tuple], head_id: int | None) -> int | None:
+    """The staff member an escalation step reaches: the assignee's supervisor, or the centre head."""
+    if step == "supervisor" and assignee_id in staff and staff[assignee_id][0]:
+        return staff[assignee_id][0]
+    return head_id
+
+
+def _escalate(today: dt.date) -> int:
+    """Move overdue items up their rule's escalation steps; each step tells its person once (inbox, by key)."""
+    from notifications.delivery import delivery_queue
+
+    pending = list(
+        DueItem.objects.filter(state__in=[DueItem.State.OVERDUE, DueItem.State.ESCALATED])
+        .exclude(rule__escalation=[])
+        .select_related("rule")
+    )
+    if not pending:
+        return 0
+    staff = {
+        pk: (supervisor, user) for pk, supervisor, user in Staff.objects.values_list("pk", "supervisor_id", "user_id")
+    }
+    head_id = _head_id()
+    moved = 0
+    for item in pending:
+        reached = [
+            step for step in item.rule.escalation if today >= item.due_on + dt.timedelta(days=step.get("after_days", 0))
+        ]
+        if len(reached) <= item.escalation_level:
+            continue
+        for level in range(item.escalation_level + 1, len(reached) + 1):
+            target = _escalation_target(reached[level - 1]["to"], item.assignee_id, staff, head_id)
+            user_id = staff.get(target, (None, None))[1]
+            if user_id is not None:
+                delivery_queue(
+                    key=f"escalate:{item.pk}:{level}",
+                    channel="inbox",
+                    user=get_user_model()(pk=user_id),
+                    subject=_("Overdue: %(rule)s") % {"rule": item.rule.title},
+                    body=_("Due on %(date)s and not done (%(period)s).")
+                    % {"date": item.due_on.isoformat(), "period": item.period_key},
+                    due_item=item,
+                )
+        item.escalation_level, item.state = len(reached), DueItem.State.ESCALATED
+        item.save(update_fields=["escalation_level", "state", "updated_at"])
+        moved += 1
+    return moved
 
 
 def _fulfil(rule: ReminderRule, today: dt.date) -> int:
@@ -213,7 +264,9 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
     kind = next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
     if kind == "manual":
         return 0
-    pending = DueItem.objects.filter(rule=rule, state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE])
+    pending = DueItem.objects.filter(
+        rule=rule, state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED]
+    )
     rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on"))
     if not rows:
         return 0

@@ -70,14 +70,15 @@ def test_a_living_alone_cadre_not_called_yesterday_is_overdue_today(huangpu_peop
         due_items_sweep(today=D(2026, 11, 28))
         assert items("daily-call", subject_id=wang.pk) == [("2026-11-28", "open")]
         result = due_items_sweep(today=D(2026, 11, 29))
-        assert items("daily-call", subject_id=wang.pk) == [("2026-11-28", "overdue"), ("2026-11-29", "open")]
+        # Overdue, and at once escalated: the rule escalates a missed daily call on the same day (5.8.3).
+        assert items("daily-call", subject_id=wang.pk) == [("2026-11-28", "escalated"), ("2026-11-29", "open")]
         assert result.overdue >= 1
         assert (
             DueItem.objects.get(rule__key="daily-call", period_key="2026-11-29").assignee == huangpu_people["liaison"]
         )
         visit(wang, D(2026, 11, 29), "daily_call")
         due_items_sweep(today=D(2026, 11, 29))
-        assert items("daily-call", subject_id=wang.pk) == [("2026-11-28", "overdue"), ("2026-11-29", "done")]
+        assert items("daily-call", subject_id=wang.pk) == [("2026-11-28", "escalated"), ("2026-11-29", "done")]
         # Nobody else: 曾国平 and 赵建华 neither live alone nor are childless.
         assert DueItem.objects.filter(rule__key="daily-call").exclude(subject_id=wang.pk).count() == 0
 
@@ -169,3 +170,39 @@ def test_huangpus_sweep_leaves_putuo_alone(huangpu_people):
         assert DueItem.objects.count() > 0
     with schema_context("putuo"):
         assert DueItem.objects.count() == 0
+
+
+def test_overdue_items_climb_their_escalation_steps_and_tell_each_person_once(huangpu_people):
+    from notifications.models import Delivery
+    from tests.conftest import make_user
+
+    liaison = huangpu_people["liaison"]
+    with schema_context("huangpu"):
+        supervisor = Staff.objects.create(name="李主管", role=Staff.Role.CASEWORKER, user=make_user("huangpu", "boss"))
+        head = Staff.objects.create(name="中心主任", role=Staff.Role.HEAD, user=make_user("huangpu", "head"))
+        liaison.supervisor = supervisor
+        liaison.save(update_fields=["supervisor"])
+        due_items_sweep(today=D(2026, 11, 22))  # week 47 (16–22 November): a greeting is due on the 22nd
+        item = DueItem.objects.get(rule__key="weekly-greeting", subject_id=huangpu_people["wang"].pk)
+        assert (item.period_key, item.due_on, item.assignee) == ("2026-W47", D(2026, 11, 22), liaison)
+
+        due_items_sweep(today=D(2026, 11, 23))  # one day late: the supervisor is told
+        item.refresh_from_db()
+        assert (item.state, item.escalation_level) == ("escalated", 1)
+        assert list(Delivery.objects.filter(due_item=item).values_list("key", "user__username", "channel")) == [
+            (f"escalate:{item.pk}:1", "boss", "inbox")
+        ]
+        due_items_sweep(today=D(2026, 11, 24))  # nothing new to tell
+        assert Delivery.objects.filter(due_item=item).count() == 1
+
+        due_items_sweep(today=D(2026, 11, 25))  # three days late: the centre head
+        item.refresh_from_db()
+        assert item.escalation_level == 2
+        assert sorted(Delivery.objects.filter(due_item=item).values_list("user__username", flat=True)) == [
+            "boss",
+            "head",
+        ]
+        assert (
+            Delivery.objects.get(key=f"escalate:{item.pk}:2").subject == "已逾期：独居、孤老、长期卧床军休干部每周问候"
+        )
+        assert head.user.deliveries.filter(due_item=item).count() == 1
