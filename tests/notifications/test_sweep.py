@@ -206,3 +206,25 @@ def test_overdue_items_climb_their_escalation_steps_and_tell_each_person_once(hu
             Delivery.objects.get(key=f"escalate:{item.pk}:2").subject == "已逾期：独居、孤老、长期卧床军休干部每周问候"
         )
         assert head.user.deliveries.filter(due_item=item).count() == 1
+
+
+def test_today_worklist_and_the_centres_panel(huangpu_people):
+    from tenants.roles import Role
+    from tests.conftest import PASSWORD, client_for
+    from tests.registry.test_admin_ui import login
+
+    wang = huangpu_people["wang"]
+    with schema_context("huangpu"):
+        due_items_sweep(today=timezone.localdate() - dt.timedelta(days=1))
+        due_items_sweep()
+    liaison = client_for("huangpu")
+    liaison.post("/admin/login/", {"username": "liaison", "password": PASSWORD})
+    page = liaison.get("/admin/reminders/today/").content.decode()
+    assert "独居、孤老军休干部每日联系" in page and "今天有" in page and "已逾期" in page
+    assert page.count(f"<td>{wang.name}</td>") >= 2  # yesterday's (late) and today's call
+    assert "赵建华" not in page  # not theirs
+    admin = login("huangpu", "hp-admin", Role.CENTRE_ADMIN)
+    home = admin.get("/admin/").content.decode()
+    assert "待办提醒" in home and "李联络" in home
+    putuo = login("putuo", "pt-admin", Role.CENTRE_ADMIN)
+    assert "独居、孤老军休干部每日联系</td><td>" not in putuo.get("/admin/").content.decode()

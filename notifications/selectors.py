@@ -1,0 +1,67 @@
+"""Reads of the reminders: a staff member's worklist, the centre's counts, a cadre's timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from notifications.models import DueItem
+from registry.models import Cadre, Staff, TripAbroad
+from registry.selectors import staff_for_user
+
+PENDING = (DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED)
+
+
+def worklist_for_user(*, user, today: dt.date | None = None) -> list[DueItem]:
+    """What this user must do by today — overdue first; items escalated to them included — with subject names."""
+    today = today or timezone.localdate()
+    staff = staff_for_user(user)
+    if staff is None:
+        return []
+    mine = DueItem.objects.filter(state__in=PENDING, due_on__lte=today, assignee=staff)
+    items = list(mine.select_related("rule").order_by("due_on", "rule__title", "pk"))
+    _name_subjects(items)
+    return items
+
+
+def _name_subjects(items: list[DueItem]) -> None:
+    """Attach `subject_name` to each item (one query per subject type)."""
+    ids: dict[str, set[int]] = {}
+    for item in items:
+        ids.setdefault(item.subject_type, set()).add(item.subject_id)
+    names = {
+        "cadre": dict(Cadre.objects.filter(pk__in=ids.get("cadre", ())).values_list("pk", "name")),
+        "staff": dict(Staff.objects.filter(pk__in=ids.get("staff", ())).values_list("pk", "name")),
+        "trip": dict(TripAbroad.objects.filter(pk__in=ids.get("trip", ())).values_list("pk", "cadre__name")),
+    }
+    for item in items:
+        item.subject_name = names.get(item.subject_type, {}).get(item.subject_id, "")
+
+
+def centre_due_counts(*, today: dt.date | None = None) -> dict:
+    """The centre's pending items by rule and by responsible person (None = unassigned), and how many are late."""
+    today = today or timezone.localdate()
+    pending: QuerySet = DueItem.objects.filter(state__in=PENDING, due_on__lte=today)
+    by_rule = list(pending.values("rule__title").annotate(n=Count("pk")).order_by("-n", "rule__title"))
+    by_person = Counter(
+        dict(pending.values_list("assignee__name").annotate(n=Count("pk")).values_list("assignee__name", "n"))
+    )
+    late = pending.filter(due_on__lt=today).count()
+    return {
+        "by_rule": by_rule,
+        "by_person": sorted(by_person.items(), key=lambda kv: (-kv[1], kv[0] or "")),
+        "late": late,
+        "total": pending.count(),
+    }
+
+
+def cadre_timeline(*, cadre_id: int) -> list[DueItem]:
+    """What was due for a cadre and when it was done, newest first."""
+    return list(
+        DueItem.objects.filter(subject_type="cadre", subject_id=cadre_id)
+        .select_related("rule")
+        .order_by("-due_on", "pk")
+    )
