@@ -92,13 +92,12 @@ class _Choices:
 
     def staff(self) -> list[tuple[str, str]]:
         if self._staff is None:
-            from registry.models import Staff
+            from registry.selectors import staff_choices
 
             if not getattr(self.user, "is_authenticated", False):
                 self._staff = []
             else:
-                rows = Staff.objects.filter(active=True).order_by("name", "pk").values_list("pk", "name")
-                self._staff = [(str(pk), name) for pk, name in rows[:CHOICE_LIMIT]]
+                self._staff = [(str(pk), name) for pk, name in staff_choices()[:CHOICE_LIMIT]]
         return self._staff
 
     def of(self, spec: dict) -> list[tuple[str, str]]:

@@ -87,3 +87,16 @@ def cadre_counts_by_centre() -> dict[str, int]:
         params=[Cadre.State.ACTIVE, Cadre.State.ABROAD],
     )
     return {row["centre"]: row["cadres"] for row in rows}
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """Active staff as (id, name), for pickers; names only, never personal data."""
+    return list(Staff.objects.filter(active=True).order_by("name", "pk").values_list("pk", "name"))
+
+
+def staff_names(ids) -> dict[int, str]:
+    return dict(Staff.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+
+
+def staff_active_by_id(id: int) -> Staff | None:  # noqa: A002
+    return Staff.objects.filter(pk=id, active=True).first()

@@ -32,78 +32,35 @@ def register_registry_menu():
     )
 
 
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_cadre_list_item():
-    return PermissionMenuItem(
-        _("Cadres"),
-        reverse("registry:cadre_list"),
-        permission="registry.view_cadre",
-        name="registry-cadres",
-        icon_name="group",
-        order=100,
-    )
+# (label, URL name, permission, icon, order) of each screen in the 人员登记 menu.
+MENU_ITEMS = [
+    (_("Cadres"), "cadre_list", "registry.view_cadre", "group", 100),
+    (_("My cadres"), "cadre_mine", "registry.view_cadre", "user", 200),
+    (_("Import roster"), "cadre_import", "registry.import_cadres", "upload", 300),
+    (_("Activity rooms and vehicles"), "facilities", "registry.view_facilityroom", "home", 500),
+    (_("Transfers between districts"), "transfer_list", "registry.view_cadretransfer", "resubmit", 550),
+    (_("Personal-data access log"), "access_log", "registry.view_accesslog", "view", 600),
+]
 
 
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_my_cadres_item():
-    return PermissionMenuItem(
-        _("My cadres"),
-        reverse("registry:cadre_mine"),
-        permission="registry.view_cadre",
-        name="registry-my-cadres",
-        icon_name="user",
-        order=200,
-    )
+def _menu_item_hook(label, url_name: str, permission: str, icon: str, order: int):
+    def register_item():
+        return PermissionMenuItem(
+            label,
+            reverse(f"registry:{url_name}"),
+            permission=permission,
+            name=f"registry-{url_name.replace('_', '-')}",
+            icon_name=icon,
+            order=order,
+        )
+
+    return register_item
 
 
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_facilities_item():
-    return PermissionMenuItem(
-        _("Activity rooms and vehicles"),
-        reverse("registry:facilities"),
-        permission="registry.view_facilityroom",
-        name="registry-facilities",
-        icon_name="home",
-        order=500,
-    )
-
-
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_access_log_item():
-    return PermissionMenuItem(
-        _("Personal-data access log"),
-        reverse("registry:access_log"),
-        permission="registry.view_accesslog",
-        name="registry-access-log",
-        icon_name="view",
-        order=600,
-    )
+for _item in MENU_ITEMS:
+    hooks.register(REGISTRY_MENU_HOOK, _menu_item_hook(*_item))
 
 
 @hooks.register("register_admin_viewset")
 def register_registry_viewsets():
     return VIEWSETS
-
-
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_import_item():
-    return PermissionMenuItem(
-        _("Import roster"),
-        reverse("registry:cadre_import"),
-        permission="registry.import_cadres",
-        name="registry-import",
-        icon_name="upload",
-        order=300,
-    )
-
-
-@hooks.register(REGISTRY_MENU_HOOK)
-def register_transfers_item():
-    return PermissionMenuItem(
-        _("Transfers between districts"),
-        reverse("registry:transfer_list"),
-        permission="registry.view_cadretransfer",
-        name="registry-transfers",
-        icon_name="resubmit",
-        order=550,
-    )

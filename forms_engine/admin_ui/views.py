@@ -25,8 +25,14 @@ from forms_engine.fields import FIELD_TYPES, display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormField, Submission, SubmissionChange
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
 from forms_engine.selectors import access_form_by_id, access_submission_by_id, form_list_for_user
-from registry.models import Staff
-from registry.selectors import access_cadre_by_id, cadre_visible_queryset, can_see_sensitive
+from registry.selectors import (
+    access_cadre_by_id,
+    cadre_visible_queryset,
+    can_see_sensitive,
+    staff_active_by_id,
+    staff_choices,
+    staff_names,
+)
 from registry.services import access_log_record
 from tenants.roles import Role
 
@@ -454,7 +460,7 @@ class SubmissionDetailView(FormsView):
         states = _state_labels(form)
         changes = list(submission.changes.select_related("user").order_by("at", "pk"))
         staff_ids = {c.old for c in changes if c.kind == "assign"} | {c.new for c in changes if c.kind == "assign"}
-        staff_names = dict(Staff.objects.filter(pk__in=[i for i in staff_ids if i]).values_list("pk", "name"))
+        staff_names_by_id = staff_names(staff_ids)
         history, logged = [], set(_id_fields_shown(specs, submission.data)) if sensitive else set()
         for change in changes:
             entry = {"change": change, "who": change.user.get_username() if change.user else "—"}
@@ -473,7 +479,9 @@ class SubmissionDetailView(FormsView):
                 )
             elif change.kind == SubmissionChange.Kind.ASSIGN:
                 entry.update(
-                    field=_("Assigned to"), old=staff_names.get(change.old, ""), new=staff_names.get(change.new, "")
+                    field=_("Assigned to"),
+                    old=staff_names_by_id.get(change.old, ""),
+                    new=staff_names_by_id.get(change.new, ""),
                 )
             history.append(entry)
         if sensitive:
@@ -488,9 +496,7 @@ class SubmissionDetailView(FormsView):
             transitions=services.submission_transitions(submission=submission) if can_move else [],
             can_move=can_move,
             can_edit=services.form_user_can(form=form, user=user, action="edit"),
-            staff=list(Staff.objects.filter(active=True).order_by("name", "pk").values_list("pk", "name"))
-            if can_move
-            else [],
+            staff=staff_choices() if can_move else [],
         )
         return context
 
@@ -576,7 +582,7 @@ class SubmissionMoveView(SubmissionActionView):
 class SubmissionAssignView(SubmissionActionView):
     def act(self, request, submission):
         staff_id = request.POST.get("staff", "")
-        staff = Staff.objects.filter(pk=staff_id, active=True).first() if staff_id.isdigit() else None
+        staff = staff_active_by_id(int(staff_id)) if staff_id.isdigit() else None
         if staff_id and staff is None:
             raise ValidationError(_("Choose a staff member from the list."))
         services.submission_assign(submission=submission, staff=staff, user=request.user)
