@@ -206,3 +206,43 @@ def delivery_failures(*, since: dt.datetime) -> QuerySet[Delivery]:
         .select_related("user", "due_item")
         .order_by("-created_at", "-pk")
     )
+
+
+def delivery_retry(*, delivery_id: int) -> Delivery:
+    """A centre admin sends a failed message again, knowingly (it may have reached the person once already)."""
+    with transaction.atomic():
+        retried = Delivery.objects.filter(pk=delivery_id, status=Status.FAILED).update(
+            status=Status.QUEUED, not_before=None
+        )
+        if retried:
+            transaction.on_commit(lambda: _enqueue(delivery_id))
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def preference_save(
+    *, user, channels: list[str], quiet_from, quiet_until, daily_digest: bool
+) -> NotificationPreference:
+    """Save how a user wants to be told; unknown channels are refused, the inbox is always on."""
+    unknown = set(channels) - set(available_channels())
+    if unknown:
+        raise ValueError(f"unknown channels {sorted(unknown)}")
+    if (quiet_from is None) != (quiet_until is None):
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import gettext as _
+
+        raise ValidationError(_("Give both ends of the quiet hours, or neither."))
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user,
+        defaults={
+            "channels": sorted(channels),
+            "quiet_from": quiet_from,
+            "quiet_until": quiet_until,
+            "daily_digest": daily_digest,
+        },
+    )
+    return preference
+
+
+def available_channels() -> list[str]:
+    """Channels a user may choose besides the inbox, which is always on."""
+    return [name for name in channels() if name != "inbox"]

@@ -91,6 +91,14 @@ class DueItem(models.Model):
         related_name="due_items",
     )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_to = models.ForeignKey(
+        "registry.Staff",
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalated_items",
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     fulfilled_by = models.CharField(_("fulfilled by"), max_length=100, blank=True)  # e.g. "submission:123"
     waived_reason = models.CharField(_("reason for waiving"), max_length=300, blank=True)
@@ -101,6 +109,7 @@ class DueItem(models.Model):
         verbose_name = _("due item")
         verbose_name_plural = _("due items")
         ordering = ["due_on", "pk"]
+        permissions = [("waive_dueitem", "Can waive any due item")]
         constraints = [
             models.UniqueConstraint(
                 fields=["rule", "subject_type", "subject_id", "period_key"], name="notifications_due_item_once"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import DueItem
@@ -17,11 +17,13 @@ PENDING = (DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED)
 
 def worklist_for_user(*, user, today: dt.date | None = None) -> list[DueItem]:
     """What this user must do by today — overdue first; items escalated to them included — with subject names."""
-    today = today or timezone.localdate()
     staff = staff_for_user(user)
-    if staff is None:
-        return []
-    mine = DueItem.objects.filter(state__in=PENDING, due_on__lte=today, assignee=staff)
+    return [] if staff is None else worklist_for_staff(staff=staff, today=today)
+
+
+def worklist_for_staff(*, staff, today: dt.date | None = None) -> list[DueItem]:
+    today = today or timezone.localdate()
+    mine = DueItem.objects.filter(Q(assignee=staff) | Q(escalated_to=staff), state__in=PENDING, due_on__lte=today)
     items = list(mine.select_related("rule").order_by("due_on", "rule__title", "pk"))
     _name_subjects(items)
     return items
@@ -58,10 +60,13 @@ def centre_due_counts(*, today: dt.date | None = None) -> dict:
     }
 
 
+TIMELINE_LIMIT = 200
+
+
 def cadre_timeline(*, cadre_id: int) -> list[DueItem]:
-    """What was due for a cadre and when it was done, newest first."""
+    """What was due for a cadre (and for their trips abroad) and when it was done, newest first (the latest 200)."""
+    trips = list(TripAbroad.objects.filter(cadre_id=cadre_id).values_list("pk", flat=True))
+    mine = Q(subject_type="cadre", subject_id=cadre_id) | Q(subject_type="trip", subject_id__in=trips)
     return list(
-        DueItem.objects.filter(subject_type="cadre", subject_id=cadre_id)
-        .select_related("rule")
-        .order_by("-due_on", "pk")
+        DueItem.objects.filter(mine).select_related("rule", "assignee").order_by("-due_on", "-pk")[:TIMELINE_LIMIT]
     )

@@ -10,9 +10,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, IntegerField, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from forms_engine.models import FormDefinition, Submission
 from notifications.calendar import (
@@ -24,12 +26,14 @@ from notifications.calendar import (
     period_after,
     period_containing,
 )
-from notifications.models import DueItem, ReminderRule
+from notifications.models import DueItem, NotificationPreference, ReminderRule
 from registry.models import Cadre, HealthCheck, Staff, StaffTraining, TripAbroad
 
 FLAGS = {"lives_alone", "childless", "bedridden", "disabled", "dementia", "in_care_home"}
 FULFILMENTS = {"form", "health_check", "training", "passport_handed_in", "manual"}
 ESCALATION_TARGETS = {"supervisor", "head"}
+# A late note of a visit (dated in its period) still closes an item this long after its due date; older ones stay late.
+RECHECK_LATE = dt.timedelta(days=31)
 RULE_FIELDS = (
     "title",
     "clause",
@@ -187,6 +191,14 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
     result = SweepResult()
     working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
     for rule in ReminderRule.objects.filter(active=True):
+        wanted = [(subject, period) for subject in _subjects(rule, today) for period in _periods(rule, subject, today)]
+        # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
+        # still guards against a concurrent sweep (ignore_conflicts).
+        existing = set(
+            DueItem.objects.filter(rule=rule, period_key__in={period.key for _subject, period in wanted}).values_list(
+                "subject_type", "subject_id", "period_key"
+            )
+        )
         items = [
             DueItem(
                 rule=rule,
@@ -197,12 +209,13 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
                 due_on=due_date(rule.cadence, period, working),
                 assignee_id=subject.assignee_id,
             )
-            for subject in _subjects(rule, today)
-            for period in _periods(rule, subject, today)
+            for subject, period in wanted
+            if (subject.type, subject.id, period.key) not in existing
         ]
-        before = DueItem.objects.filter(rule=rule).count()
-        DueItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
-        result.created += DueItem.objects.filter(rule=rule).count() - before
+        if items:
+            before = DueItem.objects.filter(rule=rule).count()
+            DueItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
+            result.created += DueItem.objects.filter(rule=rule).count() - before
         result.done += _fulfil(rule, today)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=timezone.now()
@@ -224,7 +237,8 @@ def _escalate(today: dt.date) -> int:
 
     pending = list(
         DueItem.objects.filter(state__in=[DueItem.State.OVERDUE, DueItem.State.ESCALATED])
-        .exclude(rule__escalation=[])
+        .alias(steps=Func(F("rule__escalation"), function="jsonb_array_length", output_field=IntegerField()))
+        .filter(escalation_level__lt=F("steps"))
         .select_related("rule")
     )
     if not pending:
@@ -242,6 +256,8 @@ def _escalate(today: dt.date) -> int:
             continue
         for level in range(item.escalation_level + 1, len(reached) + 1):
             target = _escalation_target(reached[level - 1]["to"], item.assignee_id, staff, head_id)
+            if target is not None:  # the item now sits on that person's worklist too
+                item.escalated_to_id = target
             user_id = staff.get(target, (None, None))[1]
             if user_id is not None:
                 delivery_queue(
@@ -254,7 +270,7 @@ def _escalate(today: dt.date) -> int:
                     due_item=item,
                 )
         item.escalation_level, item.state = len(reached), DueItem.State.ESCALATED
-        item.save(update_fields=["escalation_level", "state", "updated_at"])
+        item.save(update_fields=["escalation_level", "state", "escalated_to", "updated_at"])
         moved += 1
     return moved
 
@@ -265,7 +281,9 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
     if kind == "manual":
         return 0
     pending = DueItem.objects.filter(
-        rule=rule, state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED]
+        rule=rule,
+        state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED],
+        due_on__gte=today - RECHECK_LATE,
     )
     rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on"))
     if not rows:
@@ -337,6 +355,145 @@ def _int(value: Any) -> int | None:
         return None
 
 
+# ---------------------------------------------------------------- reminders
+
+
+REMIND_FROM = dt.time(7, 30)  # the first sweep after this (local time) sends the day's reminders
+LISTED_NAMES = 10
+
+
+def _staff_channels(user) -> list[str]:
+    """The inbox always, then the channels the user chose (none chosen: the inbox only)."""
+    preference = NotificationPreference.objects.filter(user=user).first()
+    chosen = preference.channels if preference is not None else []
+    return ["inbox", *[channel for channel in chosen if channel != "inbox"]]
+
+
+def _names(items: list[DueItem]) -> str:
+    names = [item.subject_name for item in items[:LISTED_NAMES] if item.subject_name]
+    more = len(items) - LISTED_NAMES
+    text = "、".join(names)
+    return text + (_(" and %(count)d more") % {"count": more} if more > 0 else "")
+
+
+def _staff_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
+    """Each staff member with a login hears once a day what is theirs today: one message per rule, or one digest."""
+    from notifications.delivery import delivery_queue
+    from notifications.selectors import worklist_for_staff
+
+    preferences = {p.user_id: p for p in NotificationPreference.objects.all()}
+    for staff in Staff.objects.filter(active=True, user__isnull=False).select_related("user"):
+        items = worklist_for_staff(staff=staff, today=today)
+        if not items:
+            continue
+        by_rule: dict[int, list[DueItem]] = {}
+        for item in items:
+            by_rule.setdefault(item.rule_id, []).append(item)
+        preference = preferences.get(staff.user_id)
+        if preference is not None and preference.daily_digest:
+            late = sum(1 for item in items if item.state != DueItem.State.OPEN)
+            lines = [
+                _("%(rule)s: %(count)d (%(names)s)")
+                % {"rule": group[0].rule.title, "count": len(group), "names": _names(group)}
+                for group in by_rule.values()
+            ]
+            messages = [
+                (
+                    f"digest:{staff.pk}:{today.isoformat()}",
+                    _("Today's work: %(count)d items, %(late)d late") % {"count": len(items), "late": late},
+                    "\n".join(lines),
+                )
+            ]
+        else:
+            messages = [
+                (
+                    f"remind:{staff.pk}:{rule_id}:{today.isoformat()}",
+                    _("%(rule)s: %(count)d due today") % {"rule": group[0].rule.title, "count": len(group)},
+                    _names(group),
+                )
+                for rule_id, group in by_rule.items()
+            ]
+        for key, subject, body in messages:
+            for channel in _staff_channels(staff.user):
+                queued = delivery_queue(
+                    key=f"{key}:{channel}", channel=channel, user=staff.user, subject=subject, body=body, now=now
+                )
+                if queued is not None:
+                    sent.append(queued)
+
+
+CADRE_MESSAGE = gettext_lazy("Dear %(name)s, a reminder from %(centre)s: %(what)s, by %(date)s.")
+CADRE_HELP = gettext_lazy("If you need help, call us on %(hotline)s.")
+
+
+def _cadre_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
+    """Cadres who must act themselves (the yearly check-up, handing in the passport) get one SMS per item."""
+    from notifications.delivery import delivery_queue
+
+    rules = {rule.pk: rule for rule in ReminderRule.objects.filter(active=True, notify_cadre=True)}
+    if not rules:
+        return
+    items = list(
+        DueItem.objects.filter(rule_id__in=rules, state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE])
+        .filter(subject_type__in=["cadre", "trip"])
+        .exclude(deliveries__key__startswith="cadre:")
+    )
+    trips = dict(
+        TripAbroad.objects.filter(pk__in=[i.subject_id for i in items if i.subject_type == "trip"]).values_list(
+            "pk", "cadre_id"
+        )
+    )
+    cadre_ids = {trips.get(i.subject_id) if i.subject_type == "trip" else i.subject_id for i in items}
+    cadres = {c.pk: c for c in Cadre.objects.filter(pk__in=cadre_ids, state=Cadre.State.ACTIVE)}
+    centre, hotline = _centre_contact()
+    for item in items:
+        cadre = cadres.get(trips.get(item.subject_id) if item.subject_type == "trip" else item.subject_id)
+        if cadre is None or not cadre.mobile:
+            continue  # no mobile: the liaison's worklist carries it
+        body = CADRE_MESSAGE % {
+            "name": cadre.name,
+            "centre": centre,
+            "what": rules[item.rule_id].title,
+            "date": date_format(item.due_on, "Y年n月j日"),
+        }
+        if hotline:
+            body += CADRE_HELP % {"hotline": hotline}
+        queued = delivery_queue(
+            key=f"cadre:{item.pk}",
+            channel="sms",
+            address=cadre.mobile,
+            subject=body[:200],
+            body=body,
+            due_item=item,
+            now=now,
+        )
+        if queued is not None:
+            sent.append(queued)
+
+
+def _centre_contact() -> tuple[str, str]:
+    from django.db import connection
+
+    from tenants.models import Centre
+
+    name = Centre.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first()
+    head = Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").first()
+    return name or "", (head.phone if head is not None and head.phone else "")
+
+
+def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Once a day from REMIND_FROM: tell staff what is theirs today and cadres what they must do; returns how many
+    messages were queued (0 on every later run that day — the keys say "once")."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if timezone.localtime(now).time() < REMIND_FROM:
+        return 0
+    sent: list = []
+    _staff_reminders(today, now, sent)
+    _cadre_reminders(today, now, sent)
+    return len(sent)
+
+
 def due_item_waive(*, item: DueItem, reason: str) -> DueItem:
     reason = (reason or "").strip()
     if not reason:
@@ -344,6 +501,24 @@ def due_item_waive(*, item: DueItem, reason: str) -> DueItem:
     item.state, item.waived_reason = DueItem.State.WAIVED, reason[:300]
     item.save(update_fields=["state", "waived_reason", "updated_at"])
     return item
+
+
+def rule_forms_ensure(**_context) -> list[str]:
+    """Set-up step: every form the preloaded rules are fulfilled by exists, made from the library and published.
+
+    A form the centre already has (edited or not) is left alone; returns the keys of the forms made.
+    """
+    from forms_engine.library import form_from_template, form_template_list
+    from forms_engine.services import form_publish
+
+    templates = {template["key"] for template in form_template_list()}
+    wanted = {rule.fulfilment["form"] for rule in ReminderRule.objects.all() if "form" in rule.fulfilment}
+    made = []
+    for key in sorted(wanted & templates):
+        if not FormDefinition.objects.filter(key=key).exists():
+            form_publish(form=form_from_template(template_key=key))
+            made.append(key)
+    return made
 
 
 def schedules_ensure(*, centre, **_context) -> None:

@@ -20,9 +20,18 @@ def deliveries_due_send() -> int:
 
 
 def sweep_run() -> dict:
-    """Compute what is due in this centre now (a django-q2 schedule per centre runs it)."""
-    from notifications.services import due_items_sweep
+    """Compute what is due in this centre now, then (once a day, in the morning) tell people what is theirs.
+
+    A django-q2 schedule per centre runs it every 15 minutes.
+    """
+    from notifications.services import due_items_sweep, reminders_send
 
     current_centre_schema()
     result = due_items_sweep()
-    return {"created": result.created, "done": result.done, "overdue": result.overdue}
+    return {
+        "created": result.created,
+        "done": result.done,
+        "overdue": result.overdue,
+        "escalated": result.escalated,
+        "reminders": reminders_send(),
+    }

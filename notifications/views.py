@@ -1,20 +1,210 @@
-"""Reminder screens in the Wagtail admin: today's worklist."""
+"""Reminder screens in the Wagtail admin: today's worklist, waiving, the inbox, preferences, failed messages."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail.admin import messages
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from notifications.selectors import worklist_for_user
+from notifications.channels import channels
+from notifications.delivery import (
+    available_channels,
+    delivery_failures,
+    delivery_retry,
+    inbox_list,
+    inbox_mark_read,
+    preference_save,
+)
+from notifications.models import Delivery, DueItem, NotificationPreference
+from notifications.selectors import PENDING, cadre_timeline, worklist_for_user
+from notifications.services import due_item_waive
+from registry.selectors import staff_for_user
+
+PAGE_SIZE = 50
+FAILURES_SINCE = dt.timedelta(days=30)
 
 
-class TodayView(WagtailAdminTemplateMixin, TemplateView):
+def can_waive(*, user, item: DueItem) -> bool:
+    """Centre admins may waive any pending item; a staff member the items that are theirs."""
+    if item.state not in PENDING:
+        return False
+    if user.has_perm("notifications.waive_dueitem"):
+        return True
+    staff = staff_for_user(user)
+    return staff is not None and staff.pk in (item.assignee_id, item.escalated_to_id)
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+class ReminderView(WagtailAdminTemplateMixin, TemplateView):
+    """A reminders screen; `permission`, when set, is required (403 otherwise)."""
+
+    permission: str | None = None
+    breadcrumbs_items: list = []
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.permission and not request.user.has_perm(self.permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TodayView(ReminderView):
     """今日待办: calls to make, visits due and overdue items of the signed-in staff member."""
 
     template_name = "notifications/today.html"
     page_title = gettext_lazy("Today's work")
     header_icon = "tasks"
-    breadcrumbs_items: list = []
 
     def get_context_data(self, **kwargs):
         items = worklist_for_user(user=self.request.user)
-        return super().get_context_data(items=items, late=sum(1 for i in items if i.state != "open"), **kwargs)
+        for item in items:
+            item.waivable = can_waive(user=self.request.user, item=item)
+        return super().get_context_data(
+            items=items, late=sum(1 for i in items if i.state != DueItem.State.OPEN), **kwargs
+        )
+
+
+class WaiveView(ReminderView):
+    """POST: waive one due item, saying why."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        item = get_object_or_404(DueItem, pk=pk)
+        if not can_waive(user=request.user, item=item):
+            raise Http404  # not theirs, or not pending: the same answer as a missing one
+        try:
+            due_item_waive(item=item, reason=request.POST.get("reason", ""))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("Waived: %(rule)s (%(period)s).") % {"rule": item.rule, "period": item.period_key}
+            )
+        return _back(request, reverse("reminders_today"))
+
+
+class InboxView(ReminderView):
+    """消息: the signed-in user's own in-app messages; marking one or all read."""
+
+    template_name = "notifications/inbox.html"
+    page_title = gettext_lazy("Messages")
+    header_icon = "mail"
+
+    def get_context_data(self, **kwargs):
+        page = Paginator(inbox_list(user=self.request.user), PAGE_SIZE).get_page(self.request.GET.get("p"))
+        return super().get_context_data(page=page, **kwargs)
+
+    def post(self, request):
+        if request.POST.get("all"):
+            for delivery_id in inbox_list(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True):
+                inbox_mark_read(user=request.user, delivery_id=delivery_id)
+        else:
+            try:
+                inbox_mark_read(user=request.user, delivery_id=int(request.POST.get("id", "")))
+            except (ValueError, Delivery.DoesNotExist) as exc:
+                raise Http404 from exc
+        return redirect("reminders_inbox")
+
+
+class PreferenceForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label=gettext_lazy("Also tell me by"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    quiet_from = forms.TimeField(label=gettext_lazy("No SMS from"), required=False, help_text="21:00")
+    quiet_until = forms.TimeField(label=gettext_lazy("No SMS until"), required=False, help_text="08:00")
+    daily_digest = forms.BooleanField(
+        label=gettext_lazy("One digest a day instead of a message per rule"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"email": _("E-mail"), "sms": _("SMS"), "wecom": _("WeCom group")}
+        self.fields["channels"].choices = [(name, labels.get(name, name)) for name in available_channels()]
+
+
+class PreferenceView(ReminderView):
+    """提醒设置: how the signed-in user is told (the inbox is always on)."""
+
+    template_name = "notifications/preferences.html"
+    page_title = gettext_lazy("How I am reminded")
+    header_icon = "cog"
+
+    def get_context_data(self, form=None, **kwargs):
+        if form is None:
+            preference = NotificationPreference.objects.filter(user=self.request.user).first()
+            initial = (
+                {
+                    "channels": preference.channels,
+                    "quiet_from": preference.quiet_from,
+                    "quiet_until": preference.quiet_until,
+                    "daily_digest": preference.daily_digest,
+                }
+                if preference
+                else {}
+            )
+            form = PreferenceForm(initial=initial)
+        return super().get_context_data(form=form, **kwargs)
+
+    def post(self, request):
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                preference_save(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("reminders_preferences")
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class FailureView(ReminderView):
+    """发送失败: messages that failed or wait for a retry, for the centre admin; a failed one may be sent again."""
+
+    template_name = "notifications/failures.html"
+    page_title = gettext_lazy("Messages not delivered")
+    header_icon = "warning"
+    permission = "notifications.view_delivery"
+
+    def get_context_data(self, **kwargs):
+        failures = delivery_failures(since=timezone.now() - FAILURES_SINCE)
+        page = Paginator(failures, PAGE_SIZE).get_page(self.request.GET.get("p"))
+        return super().get_context_data(page=page, channel_names=list(channels()), **kwargs)
+
+    def post(self, request):
+        if not request.user.has_perm("notifications.change_delivery"):
+            raise PermissionDenied
+        try:
+            delivery = delivery_retry(delivery_id=int(request.POST.get("id", "")))
+        except (ValueError, Delivery.DoesNotExist) as exc:
+            raise Http404 from exc
+        if delivery.status == Delivery.Status.QUEUED:
+            messages.success(request, _("Queued again: %(subject)s") % {"subject": delivery.subject})
+        return redirect("reminders_failures")
+
+
+def cadre_timeline_tab(*, request, cadre) -> str:
+    """The 提醒记录 tab of a cadre's page: what was due and when it was done, with waiving where allowed."""
+    items = cadre_timeline(cadre_id=cadre.pk)
+    for item in items:
+        item.waivable = can_waive(user=request.user, item=item)
+    return render_to_string("notifications/cadre_timeline.html", {"items": items, "request": request}, request=request)

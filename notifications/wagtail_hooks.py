@@ -1,24 +1,75 @@
-"""Reminders in the Wagtail admin: today's worklist for everyone with a staff profile, a panel for the centre."""
+"""Reminders in the Wagtail admin: the 提醒 menu, its screens, a panel for the centre and a tab on each cadre."""
 
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 
+from notifications import views
 from notifications.selectors import centre_due_counts
-from notifications.views import TodayView
+from notifications.viewsets import REMINDER_MENU_HOOK, VIEWSETS
 
 
 @hooks.register("register_admin_urls")
 def register_reminder_urls():
-    return [path("reminders/today/", TodayView.as_view(), name="reminders_today")]
+    return [
+        path("reminders/today/", views.TodayView.as_view(), name="reminders_today"),
+        path("reminders/items/<int:pk>/waive/", views.WaiveView.as_view(), name="reminders_waive"),
+        path("reminders/inbox/", views.InboxView.as_view(), name="reminders_inbox"),
+        path("reminders/preferences/", views.PreferenceView.as_view(), name="reminders_preferences"),
+        path("reminders/failures/", views.FailureView.as_view(), name="reminders_failures"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
-def register_today_menu_item():
-    return MenuItem(_("Today's work"), reverse("reminders_today"), name="reminders-today", icon_name="tasks", order=240)
+def register_reminders_menu():
+    return SubmenuMenuItem(
+        _("Reminders"), Menu(register_hook_name=REMINDER_MENU_HOOK), name="reminders", icon_name="tasks", order=240
+    )
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, label, url, *, permission: str | None, **kwargs):
+        super().__init__(label, url, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return self.permission is None or request.user.has_perm(self.permission)
+
+
+# (label, URL name, permission, icon, order) of each screen in the 提醒 menu.
+MENU_ITEMS = [
+    (_("Today's work"), "reminders_today", None, "tasks", 100),
+    (_("Messages"), "reminders_inbox", None, "mail", 200),
+    (_("How I am reminded"), "reminders_preferences", None, "cog", 300),
+    (_("Messages not delivered"), "reminders_failures", "notifications.view_delivery", "warning", 600),
+]
+
+
+def _menu_item_hook(label, url_name: str, permission: str | None, icon: str, order: int):
+    def register_item():
+        name = url_name.replace("_", "-")
+        return PermissionMenuItem(
+            label, reverse(url_name), permission=permission, name=name, icon_name=icon, order=order
+        )
+
+    return register_item
+
+
+for _item in MENU_ITEMS:
+    hooks.register(REMINDER_MENU_HOOK, _menu_item_hook(*_item))
+
+
+@hooks.register("register_admin_viewset")
+def register_reminder_viewsets():
+    return VIEWSETS
+
+
+@hooks.register("register_cadre_tab")
+def register_cadre_reminders_tab():
+    return ("reminders", _("Reminders"), views.cadre_timeline_tab)
 
 
 class DuePanel(Component):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -42,6 +43,15 @@ TABS = [
     ("archive", gettext_lazy("Archive")),
     ("history", gettext_lazy("Change history")),
 ]
+# Other apps add tabs to the cadre page through this Wagtail hook: each function returns (key, label, render), where
+# render(request=…, cadre=…) returns the tab's HTML (the registry imports none of them).
+CADRE_TAB_HOOK = "register_cadre_tab"
+
+
+def _extra_tabs() -> dict:
+    return {key: (label, render) for key, label, render in (hook() for hook in hooks.get_hooks(CADRE_TAB_HOOK))}
+
+
 BASIC_SECTIONS = [
     (
         gettext_lazy("Identity"),
@@ -183,7 +193,8 @@ class CadreDetailView(RegistryView):
     def get(self, request, *args, **kwargs):
         self.cadre = access_cadre_by_id(user=request.user, id=kwargs["pk"])
         self.tab = kwargs.get("tab", "basic")
-        if self.tab not in dict(TABS):
+        self.extra_tabs = _extra_tabs()
+        if self.tab not in dict(TABS) and self.tab not in self.extra_tabs:
             raise Http404
         return super().get(request, *args, **kwargs)
 
@@ -208,7 +219,10 @@ class CadreDetailView(RegistryView):
         context.update(
             cadre=cadre,
             tab=tab,
-            tabs=[(key, label, reverse("registry:cadre_tab", args=[cadre.pk, key])) for key, label in TABS],
+            tabs=[
+                (key, label, reverse("registry:cadre_tab", args=[cadre.pk, key]))
+                for key, label in [*TABS, *((key, label) for key, (label, _render) in self.extra_tabs.items())]
+            ],
             edit_url=reverse("registry:cadre_edit", args=[cadre.pk])
             if user.has_perm("registry.change_cadre")
             else None,
@@ -252,6 +266,8 @@ class CadreDetailView(RegistryView):
                 honours=list(cadre.honours.all()),
                 skills=list(cadre.skills.all()),
             )
+        elif tab in self.extra_tabs:
+            context["extra_tab"] = self.extra_tabs[tab][1](request=self.request, cadre=cadre)
         elif tab == "history":
             history = cadre_history(cadre=cadre, user=user)
             context["entries"] = history.entries

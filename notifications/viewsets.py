@@ -1,0 +1,84 @@
+"""Wagtail model viewsets: the centre admin edits the reminder rules and the holiday table."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from notifications.models import Holiday, ReminderRule
+from notifications.services import reminder_rule_check_form, reminder_rule_validate
+
+REMINDER_MENU_HOOK = "register_reminders_menu_item"
+RULE_FIELDS = [
+    "key",
+    "title",
+    "clause",
+    "subject",
+    "subject_filter",
+    "cadence",
+    "fulfilment",
+    "responsible",
+    "lead_days",
+    "working_days_only",
+    "escalation",
+    "notify_cadre",
+    "active",
+]
+
+
+class ReminderRuleForm(WagtailAdminModelForm):
+    """Refuses an impossible cadence, an unknown form or field, or an escalation loop, saying which."""
+
+    class Meta:
+        model = ReminderRule
+        fields = RULE_FIELDS
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            reminder_rule_validate(
+                subject=data["subject"],
+                cadence=data["cadence"] or {},
+                fulfilment=data.get("fulfilment") or {},
+                escalation=data.get("escalation") or [],
+            )
+            reminder_rule_check_form(fulfilment=data.get("fulfilment") or {})
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return data
+
+
+class ReminderRuleViewSet(ModelViewSet):
+    model = ReminderRule
+    name = "reminder_rules"
+    icon = "list-ul"
+    menu_label = _("Reminder rules")
+    menu_order = 400
+    menu_name = "reminders-rules"
+    menu_hook = REMINDER_MENU_HOOK
+    list_display = ["title", "clause", "subject", "responsible", "active"]
+    list_filter = ["subject", "active"]
+    search_fields = ["title", "clause", "key"]
+
+    def get_form_class(self, for_update=False):
+        return ReminderRuleForm
+
+
+class HolidayViewSet(ModelViewSet):
+    model = Holiday
+    name = "reminder_holidays"
+    icon = "date"
+    menu_label = _("Holidays and make-up workdays")
+    menu_order = 500
+    menu_name = "reminders-holidays"
+    menu_hook = REMINDER_MENU_HOOK
+    form_fields = ["date", "kind", "name"]
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+
+
+VIEWSETS = [ReminderRuleViewSet(), HolidayViewSet()]
