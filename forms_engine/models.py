@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
@@ -151,7 +152,12 @@ class Submission(models.Model):
         verbose_name = _("submission")
         verbose_name_plural = _("submissions")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["form", "created_at"]), models.Index(fields=["cadre", "form", "created_at"])]
+        indexes = [
+            models.Index(fields=["form", "created_at"]),
+            models.Index(fields=["cadre", "form", "created_at"]),
+            # Answers looked up by containment (data @> {...}): the reminders' "a visit of type X".
+            GinIndex(fields=["data"], opclasses=["jsonb_path_ops"], name="forms_submission_data_gin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.form} #{self.receipt}"

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Func, IntegerField, Q
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, DateField, Exists, F, Func, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -170,7 +171,7 @@ class SweepResult:
     escalated: int = 0
 
 
-def _periods(rule: ReminderRule, subject: Subject, today: dt.date) -> list[Period]:
+def _periods(rule: ReminderRule, subject: Subject | None, today: dt.date) -> list[Period]:
     if "after_field" in rule.cadence:
         return [period_after(rule.cadence, subject.base)]
     period = period_containing(rule.cadence, today)
@@ -191,37 +192,88 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
     result = SweepResult()
     working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
     for rule in ReminderRule.objects.filter(active=True):
-        wanted = [(subject, period) for subject in _subjects(rule, today) for period in _periods(rule, subject, today)]
-        # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
-        # still guards against a concurrent sweep (ignore_conflicts).
-        existing = set(
-            DueItem.objects.filter(rule=rule, period_key__in={period.key for _subject, period in wanted}).values_list(
-                "subject_type", "subject_id", "period_key"
-            )
-        )
-        items = [
-            DueItem(
-                rule=rule,
-                subject_type=subject.type,
-                subject_id=subject.id,
-                period_key=period.key,
-                period_start=period.start,
-                due_on=due_date(rule.cadence, period, working),
-                assignee_id=subject.assignee_id,
-            )
-            for subject, period in wanted
-            if (subject.type, subject.id, period.key) not in existing
-        ]
-        if items:
-            before = DueItem.objects.filter(rule=rule).count()
-            DueItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
-            result.created += DueItem.objects.filter(rule=rule).count() - before
+        if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
+            result.created += _create_for_cadres(rule, today, working)
+        else:
+            result.created += _create_each(rule, today, working)
         result.done += _fulfil(rule, today)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=timezone.now()
     )
     result.escalated = _escalate(today)
     return result
+
+
+def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays) -> int:
+    """Items for subjects with periods of their own (N days after a date), staff and the centre: built in Python."""
+    wanted = [(subject, period) for subject in _subjects(rule, today) for period in _periods(rule, subject, today)]
+    # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
+    # still guards against a concurrent sweep (ignore_conflicts).
+    existing = set(
+        DueItem.objects.filter(rule=rule, period_key__in={period.key for _subject, period in wanted}).values_list(
+            "subject_type", "subject_id", "period_key"
+        )
+    )
+    items = [
+        DueItem(
+            rule=rule,
+            subject_type=subject.type,
+            subject_id=subject.id,
+            period_key=period.key,
+            period_start=period.start,
+            due_on=due_date(rule.cadence, period, working),
+            assignee_id=subject.assignee_id,
+        )
+        for subject, period in wanted
+        if (subject.type, subject.id, period.key) not in existing
+    ]
+    if not items:
+        return 0
+    before = DueItem.objects.filter(rule=rule).count()
+    DueItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
+    return DueItem.objects.filter(rule=rule).count() - before
+
+
+ITEM_COLUMNS = ("rule_id", "subject_type", "subject_id", "period_key", "period_start", "due_on", "assignee_id")
+ITEM_ALIASES = ("_rule", "_type", "_subject", "_key", "_start", "_due", "_assignee")  # the SELECT's, in that order
+
+
+def _create_for_cadres(rule: ReminderRule, today: dt.date, working: WorkingDays) -> int:
+    """Items for cadres under a calendar cadence share one period, so they are made by one INSERT … SELECT from the
+    cadres the rule concerns that have no item yet (ON CONFLICT DO NOTHING guards a concurrent sweep)."""
+    created = 0
+    head = _head_id()
+    for period in _periods(rule, None, today):
+        missing = DueItem.objects.filter(
+            rule=rule, subject_type="cadre", subject_id=OuterRef("pk"), period_key=period.key
+        )
+        liaison = Cast(Value(head), output_field=BigIntegerField())  # typed, or a NULL head would be text
+        assignee = liaison if rule.responsible == "head" else Coalesce(F("liaison_id"), liaison)
+        rows = (
+            Cadre.objects.filter(_cadre_filter(rule.subject_filter))
+            .exclude(Exists(missing))
+            .annotate(
+                _rule=Value(rule.pk, output_field=IntegerField()),
+                _type=Value("cadre", output_field=CharField()),
+                _subject=F("pk"),
+                _key=Value(period.key, output_field=CharField()),
+                _start=Value(period.start, output_field=DateField()),
+                _due=Value(due_date(rule.cadence, period, working), output_field=DateField()),
+                _assignee=assignee,
+            )
+            .values_list(*ITEM_ALIASES)
+        )
+        select, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, state, escalation_level, "  # noqa: S608 - names from the model
+                f"fulfilled_by, waived_reason, created_at, updated_at) "
+                f"SELECT {', '.join(f'q.{alias}' for alias in ITEM_ALIASES)}, %s, 0, '', '', now(), now() "
+                f"FROM ({select}) q ON CONFLICT DO NOTHING",
+                (DueItem.State.OPEN, *params),
+            )
+            created += cursor.rowcount
+    return created
 
 
 def _escalation_target(step: str, assignee_id: int | None, staff: dict[int, tuple], head_id: int | None) -> int | None:
@@ -313,8 +365,11 @@ def _evidence(rule: ReminderRule, kind: str, since: dt.date, today: dt.date, ids
             form__key=rule.fulfilment["form"],
             created_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time())),
         )
-        for name, value in rule.fulfilment.get("answers", {}).items():
-            submissions = submissions.filter(**{f"data__{name}": value})
+        answers = rule.fulfilment.get("answers", {})
+        if answers:  # containment, so the GIN index on the answers can serve it
+            submissions = submissions.filter(data__contains=answers)
+        if rule.subject != ReminderRule.Subject.CENTRE:  # only what concerns the subjects still pending
+            submissions = submissions.filter(Q(cadre_id__in=ids) | Q(data__cadre__in=sorted(ids)))
         # The day it happened: the form's own date answer (a call noted next morning counts for its day), else
         # the day it was submitted.
         date_field = rule.fulfilment.get("date_field")
@@ -472,8 +527,6 @@ def _cadre_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
 
 
 def _centre_contact() -> tuple[str, str]:
-    from django.db import connection
-
     from tenants.models import Centre
 
     name = Centre.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first()
