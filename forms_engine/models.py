@@ -155,6 +155,7 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["form", "created_at"]),
             models.Index(fields=["cadre", "form", "created_at"]),
+            models.Index(fields=["form", "updated_at"]),  # what changed since the last reminders sweep
             # Answers looked up by containment (data @> {...}): the reminders' "a visit of type X".
             GinIndex(fields=["data"], opclasses=["jsonb_path_ops"], name="forms_submission_data_gin"),
         ]

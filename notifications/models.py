@@ -55,6 +55,8 @@ class ReminderRule(models.Model):
     escalation = models.JSONField(_("escalation"), default=list, blank=True)
     notify_cadre = models.BooleanField(_("the cadre is told too"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # When the sweep last read this rule's evidence: the next one reads only what changed since (None: read it all).
+    swept_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reminder rule")

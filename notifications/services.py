@@ -35,6 +35,8 @@ FULFILMENTS = {"form", "health_check", "training", "passport_handed_in", "manual
 ESCALATION_TARGETS = {"supervisor", "head"}
 # A late note of a visit (dated in its period) still closes an item this long after its due date; older ones stay late.
 RECHECK_LATE = dt.timedelta(days=31)
+# A submission saved just before a sweep may commit after it read; the next sweep reads back this far to catch it.
+SETTLE = dt.timedelta(minutes=10)
 RULE_FIELDS = (
     "title",
     "clause",
@@ -189,6 +191,7 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
     Idempotent: a second sweep with nothing changed creates and changes nothing.
     """
     today = today or timezone.localdate()
+    started = timezone.now()
     result = SweepResult()
     working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
     for rule in ReminderRule.objects.filter(active=True):
@@ -196,7 +199,7 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
             result.created += _create_for_cadres(rule, today, working)
         else:
             result.created += _create_each(rule, today, working)
-        result.done += _fulfil(rule, today)
+        result.done += _fulfil(rule, today, started)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=timezone.now()
     )
@@ -327,7 +330,7 @@ def _escalate(today: dt.date) -> int:
     return moved
 
 
-def _fulfil(rule: ReminderRule, today: dt.date) -> int:
+def _fulfil(rule: ReminderRule, today: dt.date, started: dt.datetime) -> int:
     """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule."""
     kind = next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
     if kind == "manual":
@@ -337,12 +340,22 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
         state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED],
         due_on__gte=today - RECHECK_LATE,
     )
-    rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on"))
+    rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on", "created_at"))
+    if kind == "form":  # the next sweep reads only submissions changed since this one
+        ReminderRule.objects.filter(pk=rule.pk).update(swept_at=started)
     if not rows:
         return 0
     earliest = min(row[2] for row in rows)
-    evidence = _evidence(rule, kind, earliest, today, {row[1] for row in rows})
-    done = [pk for pk, subject_id, start, due in rows if _fulfilled(evidence.get(subject_id, ()), start, due, kind)]
+    # Items the last sweep already checked can only be fulfilled by a submission made or changed since.
+    changed_since = None
+    if kind == "form" and rule.swept_at is not None and all(row[4] < rule.swept_at for row in rows):
+        changed_since = rule.swept_at - SETTLE
+    evidence = _evidence(rule, kind, earliest, today, {row[1] for row in rows}, changed_since=changed_since)
+    done = [
+        pk
+        for pk, subject_id, start, due, _created in rows
+        if _fulfilled(evidence.get(subject_id, ()), start, due, kind)
+    ]
     if done:
         DueItem.objects.filter(pk__in=done).update(
             state=DueItem.State.DONE, done_at=timezone.now(), fulfilled_by=kind, updated_at=timezone.now()
@@ -356,15 +369,19 @@ def _fulfilled(dates: Any, start: dt.date, due: dt.date, kind: str) -> bool:
     return any(day is not None and start <= day <= due for day in dates)
 
 
-def _evidence(rule: ReminderRule, kind: str, since: dt.date, today: dt.date, ids: set[int]) -> dict[int, list]:
+def _evidence(
+    rule: ReminderRule, kind: str, since: dt.date, today: dt.date, ids: set[int], *, changed_since=None
+) -> dict[int, list]:
     """subject id → the dates on which something that fulfils the rule happened."""
     found: dict[int, list] = {}
     if kind == "form":
-        # Submitted since the earliest open period began (a late note of an earlier visit is caught by date below).
-        submissions = Submission.objects.filter(
-            form__key=rule.fulfilment["form"],
-            created_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time())),
-        )
+        # Submitted since the earliest open period began (a late note of an earlier visit is caught by date below),
+        # or, when every pending item was checked before, made or changed since that check.
+        submissions = Submission.objects.filter(form__key=rule.fulfilment["form"])
+        if changed_since is not None:
+            submissions = submissions.filter(updated_at__gte=changed_since)
+        else:
+            submissions = submissions.filter(created_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time())))
         answers = rule.fulfilment.get("answers", {})
         if answers:  # containment, so the GIN index on the answers can serve it
             submissions = submissions.filter(data__contains=answers)

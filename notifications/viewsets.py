@@ -51,6 +51,10 @@ class ReminderRuleForm(WagtailAdminModelForm):
             raise ValidationError(error.messages) from error
         return data
 
+    def save(self, commit=True):
+        self.instance.swept_at = None  # what fulfils the rule may have changed: the next sweep reads everything
+        return super().save(commit=commit)
+
 
 class ReminderRuleViewSet(ModelViewSet):
     model = ReminderRule

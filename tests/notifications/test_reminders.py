@@ -262,3 +262,31 @@ def test_centre_admins_edit_rules_and_bad_ones_are_refused(centres):
     with schema_context("putuo"):
         assert ReminderRule.objects.get(key="quarterly-visit").title == "独居、孤老、长期卧床军休干部工作人员季度走访"
     assert refused(login("huangpu", "liaison4", Role.CASEWORKER).get(url))
+
+
+def test_a_sweep_after_the_first_reads_only_what_changed_and_misses_nothing(huangpu_people):
+    from forms_engine.models import Submission
+    from forms_engine.services import submission_create, submission_update
+    from tests.notifications.test_sweep import submission_form
+
+    wang = huangpu_people["wang"]
+    with schema_context("huangpu"):
+        due_items_sweep(today=TODAY)
+        rule = ReminderRule.objects.get(key="daily-call")
+        assert rule.swept_at is not None
+        item = DueItem.objects.get(rule=rule, subject_id=wang.pk, period_key="2026-11-27")
+        form = submission_form()
+        # Made after the first sweep, first as the wrong kind of visit, then corrected.
+        note = submission_create(
+            form=form, data={"cadre": wang.pk, "visit_type": "weekly_greeting", "visit_date": "2026-11-27"}
+        )
+        Submission.objects.filter(pk=note.pk).update(created_at=rule.swept_at - dt.timedelta(days=3))
+        due_items_sweep(today=TODAY)
+        item.refresh_from_db()
+        assert item.state == "open"
+        submission_update(
+            submission=note, data={"cadre": wang.pk, "visit_type": "daily_call", "visit_date": "2026-11-27"}
+        )
+        assert due_items_sweep(today=TODAY).done == 1
+        item.refresh_from_db()
+        assert (item.state, item.fulfilled_by) == ("done", "form")
