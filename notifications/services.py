@@ -191,7 +191,6 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
     Idempotent: a second sweep with nothing changed creates and changes nothing.
     """
     today = today or timezone.localdate()
-    started = timezone.now()
     result = SweepResult()
     working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
     for rule in ReminderRule.objects.filter(active=True):
@@ -199,7 +198,7 @@ def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
             result.created += _create_for_cadres(rule, today, working)
         else:
             result.created += _create_each(rule, today, working)
-        result.done += _fulfil(rule, today, started)
+        result.done += _fulfil(rule, today)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=timezone.now()
     )
@@ -330,7 +329,7 @@ def _escalate(today: dt.date) -> int:
     return moved
 
 
-def _fulfil(rule: ReminderRule, today: dt.date, started: dt.datetime) -> int:
+def _fulfil(rule: ReminderRule, today: dt.date) -> int:
     """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule."""
     kind = next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
     if kind == "manual":
@@ -340,9 +339,10 @@ def _fulfil(rule: ReminderRule, today: dt.date, started: dt.datetime) -> int:
         state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED],
         due_on__gte=today - RECHECK_LATE,
     )
+    checked = timezone.now()  # after this sweep made its items, before it reads the evidence
     rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on", "created_at"))
     if kind == "form":  # the next sweep reads only submissions changed since this one
-        ReminderRule.objects.filter(pk=rule.pk).update(swept_at=started)
+        ReminderRule.objects.filter(pk=rule.pk).update(swept_at=checked)
     if not rows:
         return 0
     earliest = min(row[2] for row in rows)
