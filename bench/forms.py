@@ -38,6 +38,7 @@ from django.conf import settings  # noqa: E402
 
 settings.DEBUG = False  # measure as in production: no per-query logging
 
+from _gunicorn import gunicorn_start, gunicorn_stop  # noqa: E402 - bench/_gunicorn.py
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -163,53 +164,9 @@ def service_rate(user, count: int) -> float:
         return count / (time.perf_counter() - started)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def api_server_start() -> tuple[subprocess.Popen, int]:
+def api_server_start():
     """The API as it runs in production: gunicorn with 2 worker processes, on loopback, DEBUG off."""
-    import http.client
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "junxiu.settings.dev",
-        "DJANGO_DEBUG": "false",
-        "JUNXIU_DB_NAME": os.environ["JUNXIU_DB_NAME"],
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "junxiu.wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/", headers={"Host": "nowhere.localhost"})
-            probe.getresponse().read()
-            return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    return gunicorn_start(JUNXIU_DB_NAME=os.environ["JUNXIU_DB_NAME"])
 
 
 def api_rate(user, per_thread: int, port: int, threads: int = 2) -> float:
@@ -359,8 +316,7 @@ def main() -> None:
         api_rate(user, 20, port)  # warm up both workers
         api = statistics.median(api_rate(user, args.api, port) for _ in range(args.runs))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        gunicorn_stop(server)
     print(f"api_submissions_per_s: {api:.0f}")
     connection.set_schema_to_public()
     export_rows_ensure(args.rows)

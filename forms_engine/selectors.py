@@ -51,3 +51,8 @@ def access_submission_by_id(*, user, id: int) -> Submission:  # noqa: A002
 def submission_by_receipt(*, receipt: str) -> Submission | None:
     """For the public status look-up by receipt number."""
     return Submission.objects.select_related("form").filter(receipt=(receipt or "").strip().upper()).first()
+
+
+def form_published_by_key(*, key: str) -> FormDefinition | None:
+    """The form with this key, if it has a published version (other apps link to ready forms by key)."""
+    return FormDefinition.objects.filter(key=key, current_version__isnull=False).first()

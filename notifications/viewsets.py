@@ -8,24 +8,10 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from notifications.models import Holiday, ReminderRule
-from notifications.services import reminder_rule_check_form, reminder_rule_validate
+from notifications.services import RULE_FIELDS, reminder_rule_check_form, reminder_rule_validate
 
 REMINDER_MENU_HOOK = "register_reminders_menu_item"
-RULE_FIELDS = [
-    "key",
-    "title",
-    "clause",
-    "subject",
-    "subject_filter",
-    "cadence",
-    "fulfilment",
-    "responsible",
-    "lead_days",
-    "working_days_only",
-    "escalation",
-    "notify_cadre",
-    "active",
-]
+FORM_FIELDS = ["key", *RULE_FIELDS, "working_days_only", "active"]
 
 
 class ReminderRuleForm(WagtailAdminModelForm):
@@ -33,7 +19,7 @@ class ReminderRuleForm(WagtailAdminModelForm):
 
     class Meta:
         model = ReminderRule
-        fields = RULE_FIELDS
+        fields = FORM_FIELDS
 
     def clean(self):
         data = super().clean()

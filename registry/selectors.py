@@ -100,3 +100,50 @@ def staff_names(ids) -> dict[int, str]:
 
 def staff_active_by_id(id: int) -> Staff | None:  # noqa: A002
     return Staff.objects.filter(pk=id, active=True).first()
+
+
+SERVED_STATES = (Cadre.State.ACTIVE, Cadre.State.ABROAD)
+
+
+def cadre_served_by_id(id: int) -> Cadre | None:  # noqa: A002
+    """A cadre the centre serves now (not transferred out or deceased), for the public site's sign-ups."""
+    try:
+        return Cadre.objects.filter(pk=int(id), state__in=SERVED_STATES).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def cadre_names(ids) -> dict[int, str]:
+    """Names only, never personal data: for lists of sign-ups."""
+    return dict(Cadre.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+
+
+def cadres_served(*, limit: int) -> list[Cadre]:
+    """The first served cadres in the registry's order (demo data)."""
+    return list(Cadre.objects.filter(state__in=SERVED_STATES).order_by("pk")[:limit])
+
+
+def phone_digits(value: str) -> str:
+    """A phone number as its digits, without a +86 / 0086 prefix: how numbers are compared."""
+    digits = re.sub(r"\D", "", value or "")
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+def cadre_by_phone(phone: str) -> Cadre | None:
+    """The served cadre with this mobile (or phone) number, or None when none or more than one has it.
+
+    Phones are encrypted without a lookup hash, so the served cadres' numbers are decrypted and compared; a centre
+    serves a few thousand cadres at most. Callers throttle (the public log-in does).
+    """
+    wanted = phone_digits(phone)
+    if len(wanted) < 7:
+        return None
+    matches = [
+        pk
+        for pk, mobile, landline in Cadre.objects.filter(state__in=SERVED_STATES).values_list("pk", "mobile", "phone")
+        if wanted in (phone_digits(mobile), phone_digits(landline))
+    ]
+    return Cadre.objects.get(pk=matches[0]) if len(matches) == 1 else None

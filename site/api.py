@@ -1,11 +1,13 @@
-"""The headless API of a centre: Wagtail API v2."""
+"""The headless API of a centre: Wagtail API v2 (pages with content's filters, caching and signed preview)."""
 
 from wagtail.api.v2.router import WagtailAPIRouter
-from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
+from content.api import ContentPagesAPIViewSet, PagePreviewAPIViewSet
+
 api_router = WagtailAPIRouter("wagtailapi")
-api_router.register_endpoint("pages", PagesAPIViewSet)
+api_router.register_endpoint("pages", ContentPagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 api_router.register_endpoint("documents", DocumentsAPIViewSet)
+api_router.register_endpoint("preview", PagePreviewAPIViewSet)

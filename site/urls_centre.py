@@ -8,6 +8,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from content import public_views
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -24,4 +26,9 @@ if settings.DEBUG:  # in production the proxy serves media (deploy/nginx.conf)
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<schema>/<path:path>", centre_media_serve)]
 
 urlpatterns += [path("forms/", include("forms_engine.public_urls"))]
+urlpatterns += [
+    path("display/", public_views.display_set, name="display"),
+    path("search/", public_views.site_search, name="site_search"),
+]
+urlpatterns += [path("cadre/", include("content.urls"))]
 urlpatterns += [path("", include(wagtail_urls))]

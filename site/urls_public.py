@@ -1,11 +1,15 @@
 """URLs of the bureau portal (the public schema, at the base domain)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from junxiu.views import centre_directory
+
+from content.public_views import display_set
 
 urlpatterns = [
     path("", centre_directory, name="centre_directory"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("display/", display_set, name="display"),
+    path("citywide/", include("content.bureau.urls")),
 ]

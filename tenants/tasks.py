@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from django_q.tasks import async_task
@@ -91,3 +91,44 @@ def centre_schedule_ensure(*, schema_name: str, name: str, func: str, minutes: i
         },
     )
     return schedule
+
+
+def _active_centre_codes(schemas: list[str] | None) -> list[str]:
+    codes = Centre.objects.filter(kind=Centre.Kind.CENTRE, status=Centre.Status.ACTIVE).order_by("schema_name")
+    found = list(codes.values_list("schema_name", flat=True))
+    return found if schemas is None else [code for code in found if code in schemas]
+
+
+def centres_run(
+    *, func: str, args: tuple = (), kwargs: dict | None = None, schemas: list[str] | None = None
+) -> dict[str, Any]:
+    """Run `func` now in every active centre (or the chosen ones), each in its own schema and transaction.
+
+    Returns each centre's result by code. A failure in one centre rolls back that centre only and is raised after
+    the others ran, so a re-run (the functions are idempotent) finishes the job.
+    """
+    _check_primitive(list(args))
+    _check_primitive(kwargs or {})
+    results: dict[str, Any] = {}
+    failures: list[tuple[str, Exception]] = []
+    for code in _active_centre_codes(schemas):
+        try:
+            with transaction.atomic():
+                results[code] = centre_task_run(code, func, *args, **(kwargs or {}))
+        except Exception as exc:  # reported below, after every centre had its turn
+            failures.append((code, exc))
+    connection.set_schema_to_public()
+    if failures:
+        code, exc = failures[0]
+        raise CentreContextError(f"{func} failed in {', '.join(c for c, _ in failures)}") from exc
+    return results
+
+
+def centres_enqueue(
+    *, func: str, args: tuple = (), kwargs: dict | None = None, schemas: list[str] | None = None
+) -> dict[str, str]:
+    """Queue `func` once per active centre (or the chosen ones); returns the django-q2 task ids by code."""
+    return {
+        code: centre_task_enqueue(schema_name=code, func=func, args=args, kwargs=kwargs)
+        for code in _active_centre_codes(schemas)
+    }

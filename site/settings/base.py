@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "forms_engine.bureau",
+    "content.bureau",
 ]
 
 TENANT_APPS = [
@@ -103,6 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "tenants.middleware.CentreMiddleware",
+    "content.page_cache.PageCacheMiddleware",  # answers anonymous page views before sessions and auth run
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,7 +196,13 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 WAGTAIL_SITE_NAME = _("Retired Cadre Service Platform")
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# PostgreSQL full-text search with Chinese word segmentation (jieba) of indexed text and queries.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "content.search"}}
+# Rendered public pages are cached per centre and display mode until something is published (content.page_cache).
+# Off by default with the per-process memory cache: another worker would go on serving a page after its publish.
+JUNXIU_PAGE_CACHE_SECONDS = int(
+    os.environ.get("JUNXIU_PAGE_CACHE_SECONDS", "0" if "locmem" in CACHES["default"]["BACKEND"].lower() else "300")
+)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip", "jpg", "png"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILAPI_BASE_URL", "")

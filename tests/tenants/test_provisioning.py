@@ -126,6 +126,7 @@ def test_retire_stops_serving_and_keeps_data(centres):
     assert client_for("changning").get("/").status_code == 200
     assert sorted(Schedule.objects.filter(name__startswith="changning:").values_list("name", "args")) == [
         ("changning:deliveries", "('changning', 'notifications.tasks.deliveries_due_send')"),
+        ("changning:publish_scheduled", "('changning', 'content.tasks.scheduled_pages_publish')"),
         ("changning:sweep", "('changning', 'notifications.tasks.sweep_run')"),
     ]
     centre_retire(code="changning")

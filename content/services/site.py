@@ -1,21 +1,28 @@
-"""Writes for a centre's Wagtail content: its site and home page, role permissions, demo pages."""
+"""Writes for a centre's Wagtail set-up: its site and home page, role permissions, the review workflow, schedules."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site, Workflow
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
-from content.models import HomePage, NoticePage
+from content.models import HomePage
 from tenants.models import Centre, Domain
 from tenants.roles import Role, role_group
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
+# The review every page passes before it is published; names stored as data, in Chinese like the demo content.
+REVIEW_WORKFLOW_NAME = "保密审查"
+REVIEW_TASK_NAME = "保密审查（中心管理员审核）"
 # Created by wagtailcore's own migrations (names as they stand in the database).
 WAGTAIL_SAMPLE_GROUPS = ("Editors", "Moderators")
 WAGTAIL_SAMPLE_WORKFLOWS = ("Moderators approval",)
@@ -23,7 +30,8 @@ WAGTAIL_SAMPLE_WORKFLOWS = ("Moderators approval",)
 MEDIA_PERMISSIONS = ["add_image", "change_image", "choose_image", "add_document", "change_document", "choose_document"]
 PAGE_PERMISSIONS = {
     Role.CENTRE_ADMIN: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page", "bulk_delete_page"],
-    Role.EDITOR: ["add_page", "change_page", "publish_page", "lock_page"],
+    # Editors submit pages to the secrecy review; only centre admins publish (6.1.1, 6.3).
+    Role.EDITOR: ["add_page", "change_page", "lock_page"],
 }
 COLLECTION_PERMISSIONS = {Role.CENTRE_ADMIN: MEDIA_PERMISSIONS, Role.EDITOR: MEDIA_PERMISSIONS}
 PERMISSION_APPS = {"page": "wagtailcore", "image": "wagtailimages", "document": "wagtaildocs", "admin": "wagtailadmin"}
@@ -88,25 +96,44 @@ def centre_roles_setup(**_context) -> None:
     GroupCollectionPermission.objects.bulk_create(collection_rows, ignore_conflicts=True)
 
 
-@transaction.atomic
-def demo_content_ensure() -> int:
-    """Give the current centre's home page demo text and notices, once; returns the notices created."""
-    home = HomePage.objects.first()
-    if home is None or NoticePage.objects.exists():
-        return 0
-    demo = json.loads((DEMO_DIR / "content.json").read_text(encoding="utf-8"))
-    home.intro = demo["intro"].format(name=home.title)
-    home.hotline = demo["hotline"]
-    home.save_revision().publish()
-    created = 0
-    for notice in demo["notices"]:
-        page = NoticePage(
-            title=notice["title"],
-            date=dt.date.fromisoformat(notice["date"]),
-            summary=notice["summary"],
-            body=[("paragraph", f"<p>{paragraph}</p>") for paragraph in notice["paragraphs"]],
-        )
-        home.add_child(instance=page)
-        page.save_revision().publish()
-        created += 1
-    return created
+def centre_page_permissions_revoke(**_context) -> int:
+    """Set-up step: take back page permissions a role no longer has (editors used to publish); returns rows removed."""
+    removed = 0
+    for role in Role:
+        wanted = PAGE_PERMISSIONS.get(role, [])
+        stale = GroupPagePermission.objects.filter(
+            group=role_group(role), permission__content_type__app_label="wagtailcore"
+        ).exclude(permission__codename__in=wanted)
+        removed += stale.delete()[0]
+    return removed
+
+
+def centre_review_workflow_setup(**_context) -> Workflow:
+    """Set-up step: the secrecy review (保密审查), approved by centre admins, on the root: every page passes it."""
+    task = GroupApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name=REVIEW_TASK_NAME)
+    task.groups.set([role_group(Role.CENTRE_ADMIN)])
+    if not task.active:
+        task.active = True
+        task.save(update_fields=["active"])
+    workflow, _created = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW_NAME, defaults={"active": True})
+    if not workflow.active:
+        workflow.active = True
+        workflow.save(update_fields=["active"])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    root = Page.get_first_root_node()
+    WorkflowPage.objects.update_or_create(page=root, defaults={"workflow": workflow})
+    return workflow
+
+
+def content_schedules_ensure(*, centre: Centre, **_context) -> None:
+    """Set-up step: scheduled pages of this centre go live (or expire) within five minutes of their time."""
+    from tenants.tasks import centre_schedule_ensure
+
+    centre_schedule_ensure(
+        schema_name=centre.schema_name,
+        name="publish_scheduled",
+        func="content.tasks.scheduled_pages_publish",
+        minutes=5,
+    )
