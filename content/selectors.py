@@ -57,7 +57,11 @@ def _date(value: Any) -> dt.date | None:
 def section_items(*, section: SectionPage, params) -> SectionListing:
     """The live items of a section, newest first, filtered by `category` and a `from`/`to` date range."""
     model = section.item_model
-    items = model.objects.live().public().child_of(section)
+    where = Q(path__startswith=section.path, depth=section.depth + 1)  # child_of(section), by path
+    if section.kind == SectionPage.Kind.NOTICES:
+        # Notices may also sit straight under the home page (the first ones did): the section's siblings.
+        where |= Q(path__startswith=section.path[: -section.steplen], depth=section.depth)
+    items = model.objects.live().public().filter(where)
     category_field = model._meta.get_field("category")
     categories = [(str(value), str(label)) for value, label in category_field.choices or []]
     category = params.get("category", "")

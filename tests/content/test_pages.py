@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django_tenants.utils import schema_context
@@ -11,6 +12,7 @@ from content.models import (
     DigitalGuidePage,
     DisclosurePage,
     HealthArticlePage,
+    HomePage,
     HonourStoryPage,
     NoticePage,
     PolicyPage,
@@ -196,6 +198,19 @@ def test_a_section_lists_paginates_and_filters(centres):
     # 2026-03-02 (n=6), 03-12, 03-22, 04-01, 04-11, 04-21 (n=11)
     assert [f"通知{n:02d}" in ranged for n in range(5, 13)] == [False, True, True, True, True, True, True, False]
     assert client.get("/notices/", {"category": "<script>", "from": "nonsense"}).status_code == 200
+
+
+def test_notices_straight_under_the_home_page_are_listed_in_the_notices_section(centres):
+    notices = section("huangpu", "notices", title="通知公告")
+    with schema_context("huangpu"):
+        home = HomePage.objects.get()
+        publish(home, NoticePage(title="首页下的通知", slug="on-home", date=dt.date(2026, 5, 2)))
+        publish(notices, NoticePage(title="栏目下的通知", slug="in-section", date=dt.date(2026, 5, 1)))
+        draft = NoticePage(title="未发布的通知", slug="draft-on-home", date=dt.date(2026, 5, 3), live=False)
+        home.add_child(instance=draft)
+    page = client_for("huangpu").get("/notices/").content.decode()
+    titles = re.findall(r'<li class="card">.*?<a href="[^"]+">([^<]+)</a>', page, flags=re.S)
+    assert titles == ["首页下的通知", "栏目下的通知"]
 
 
 def test_hostile_titles_and_summaries_are_text(centres):
