@@ -239,4 +239,9 @@ def demo_staff_link(*, user, role: str, seed: int = 1) -> Staff:
             "rest_home": homes[0] if staff_role == Staff.Role.LIAISON else None,
         },
     )
+    if staff_role == Staff.Role.LIAISON:
+        # The demo liaison answers for the first rest home's cadres (from its invented colleagues), so today's
+        # worklist and "my cadres" show real work.
+        with pghistory.context(**DEMO_CONTEXT):
+            Cadre.objects.filter(rest_home=homes[0], liaison__user__isnull=True).update(liaison=staff)
     return staff

@@ -1,7 +1,6 @@
 """Synthetic demo people: valid, varied, reproducible, idempotent, fast, and only in the centre they were made in."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -80,15 +79,6 @@ def test_demo_people_stay_in_their_centre(centres):
         assert Cadre.objects.count() == 0
 
 
-def test_two_thousand_cadres_take_a_few_seconds(centres):
-    with schema_context("huangpu"):
-        started = time.monotonic()
-        assert demo_registry_create(cadres=2000) == 2000
-        elapsed = time.monotonic() - started
-        assert Cadre.objects.count() == 2000
-    assert elapsed < 15, elapsed
-
-
 def test_seed_demo_fills_the_chosen_centre_and_links_the_demo_users(centres, capsys):
     call_command("seed_demo", "--centre", "huangpu", "--cadres", "40")
     with schema_context("huangpu"):
@@ -99,6 +89,8 @@ def test_seed_demo_fills_the_chosen_centre_and_links_the_demo_users(centres, cap
         assert (staff.role, staff.rest_home.name) == ("liaison", "第一休养所")
         mine = cadre_visible_queryset(user=liaison)
         assert mine.count() == Cadre.objects.filter(rest_home=staff.rest_home).count() > 0
+        # The demo liaison answers for every cadre of that home, so their worklist has real work.
+        assert Cadre.objects.filter(liaison=staff).count() == mine.count()
         assert Staff.objects.get(user__username="admin").role == "head"
     with schema_context("putuo"):
         assert Cadre.objects.count() == 0
