@@ -792,6 +792,7 @@ class SignUp(models.Model):
     created_at = models.DateTimeField(_("signed up at"), default=timezone.now)
     changed_at = models.DateTimeField(_("changed at"), auto_now=True)
     promoted_at = models.DateTimeField(_("moved up from the waiting list at"), null=True, blank=True)
+    promotion_told_at = models.DateTimeField(_("told of the place at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from content.models import ActivityPage, CoursePage, SignUp
 from registry.selectors import cadre_served_by_id
+from tenants.tasks import centre_task_enqueue
+
+logger = logging.getLogger(__name__)
 
 SIGNUP_MODELS: tuple[type[ActivityPage] | type[CoursePage], ...] = (ActivityPage, CoursePage)
 
@@ -92,4 +96,61 @@ def signup_cancel(*, signup_id: int, cadre_id: int, now: dt.datetime | None = No
         return None
     first.status, first.promoted_at = SignUp.Status.SIGNED_UP, now
     first.save(update_fields=["status", "promoted_at", "changed_at"])
+    schema, promoted = connection.schema_name, first.pk
+    transaction.on_commit(
+        lambda: centre_task_enqueue(schema_name=schema, func=PROMOTION_TELL, kwargs={"signup_id": promoted})
+    )
     return first
+
+
+PROMOTION_TELL = "content.tasks.signup_promotion_tell"
+QUIET = (dt.time(21, 0), dt.time(8, 0))  # no SMS to a cadre at night
+
+
+def signup_promotion_tell(*, signup_id: int, now: dt.datetime | None = None) -> str:
+    """Tell a cadre by SMS that a place came free for them — once, and not at night (held until 08:00)."""
+    from notifications.channels import ChannelError, channel_get
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if local.time() >= QUIET[0] or local.time() < QUIET[1]:
+        morning = local.date() + dt.timedelta(days=1 if local.time() >= QUIET[0] else 0)
+        _promotion_tell_at(signup_id, timezone.make_aware(dt.datetime.combine(morning, QUIET[1])))
+        return "held"
+    with transaction.atomic():  # claimed before sending: at most once, even if two workers run it
+        claimed = SignUp.objects.filter(
+            pk=signup_id, status=SignUp.Status.SIGNED_UP, promotion_told_at__isnull=True, promoted_at__isnull=False
+        ).update(promotion_told_at=now)
+    if not claimed:
+        return "skipped"
+    signup = SignUp.objects.select_related("page").get(pk=signup_id)
+    cadre = cadre_served_by_id(signup.cadre_id)
+    if cadre is None or not cadre.mobile:
+        return "no mobile"
+    text = _(
+        "Dear %(name)s, a place has come free: you are now signed up for “%(title)s”. If you cannot go, please "
+        "cancel it under “My sign-ups” or call the centre."
+    ) % {"name": cadre.name, "title": signup.page.title}
+    try:
+        channel_get("sms").send(address=cadre.mobile, subject="", body=text, key=f"signup-promoted:{signup_id}")
+    except ChannelError:
+        logger.warning("promotion of sign-up %s not told", signup_id, exc_info=True)
+        return "failed"
+    return "sent"
+
+
+def _promotion_tell_at(signup_id: int, when: dt.datetime) -> None:
+    from django_q.models import Schedule
+    from django_q.tasks import schedule
+
+    schema = connection.schema_name
+    schedule(
+        "tenants.tasks.centre_task_run",
+        schema,
+        PROMOTION_TELL,
+        name=f"signup-promoted-{schema}-{signup_id}",
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=when,
+        signup_id=signup_id,
+    )

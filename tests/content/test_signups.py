@@ -287,3 +287,40 @@ def test_staff_see_who_signed_up_names_only_and_viewers_do_not(cadres):
     viewer = client_for("huangpu")
     viewer.post("/admin/login/", {"username": "hp-viewer", "password": PASSWORD})
     assert viewer.get(f"/admin/content/pages/{activity.pk}/signups/").status_code == 404
+
+
+def test_the_cadre_moved_up_is_told_by_sms_once_and_not_at_night(cadres, sms_file, django_capture_on_commit_callbacks):
+    import datetime as dt
+    import json
+    from zoneinfo import ZoneInfo
+
+    from django_q.models import OrmQ, Schedule
+
+    from content.services.signups import signup_promotion_tell
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    activity = make_activity("huangpu", title="重阳登高", capacity=1)
+    with schema_context("huangpu"):
+        mine = signup_create(page_id=activity.pk, cadre_id=cadres["wang"].pk)
+        waiting = signup_create(page_id=activity.pk, cadre_id=cadres["zeng"].pk)
+        queued_before = OrmQ.objects.count()
+        with django_capture_on_commit_callbacks(execute=True):
+            assert signup_cancel(signup_id=mine.pk, cadre_id=cadres["wang"].pk).pk == waiting.pk
+        assert OrmQ.objects.count() == queued_before + 1  # the SMS goes out from a task, after the commit
+
+        night = dt.datetime(2026, 12, 1, 22, 30, tzinfo=shanghai)
+        assert signup_promotion_tell(signup_id=waiting.pk, now=night) == "held"
+        held = Schedule.objects.get(name=f"signup-promoted-huangpu-{waiting.pk}")
+        assert held.next_run == dt.datetime(2026, 12, 2, 8, 0, tzinfo=shanghai)
+        assert not sms_file.exists()
+
+        morning = dt.datetime(2026, 12, 2, 8, 0, tzinfo=shanghai)
+        assert signup_promotion_tell(signup_id=waiting.pk, now=morning) == "sent"
+        assert signup_promotion_tell(signup_id=waiting.pk, now=morning) == "skipped"  # once
+        waiting.refresh_from_db()
+        assert waiting.promotion_told_at == morning
+    lines = [json.loads(line) for line in sms_file.read_text(encoding="utf-8").splitlines()]
+    assert [(line["phone"], line["key"]) for line in lines] == [("13900001111", f"signup-promoted:{waiting.pk}")]
+    assert lines[0]["text"] == (
+        "曾国平同志您好：有名额空出，您已从候补转为正式报名“重阳登高”。如不能参加，请在“我的报名”中取消，或致电中心。"
+    )
