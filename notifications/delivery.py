@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from notifications.channels import ChannelError, channel_get, channels
@@ -119,15 +119,17 @@ def _backoff(attempts: int) -> dt.timedelta:
 def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
     """Send one delivery if this caller wins the claim; returns the row's status afterwards, or "skipped"."""
     now = now or timezone.now()
-    with transaction.atomic():
-        claimed = (
-            Delivery.objects.filter(pk=delivery_id, status__in=[Status.QUEUED, Status.HELD])
-            .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-            .update(status=Status.SENDING, attempts=F("attempts") + 1, not_before=now)
+    with transaction.atomic():  # the claim and the read are one statement: UPDATE … RETURNING
+        claimed = list(
+            Delivery.objects.raw(
+                f"UPDATE {Delivery._meta.db_table} SET status = %s, attempts = attempts + 1, not_before = %s "  # noqa: S608 - the model's own table
+                "WHERE id = %s AND status IN (%s, %s) AND (not_before IS NULL OR not_before <= %s) RETURNING *",
+                [Status.SENDING, now, delivery_id, Status.QUEUED, Status.HELD, now],
+            )
         )
     if not claimed:
         return "skipped"  # sent, failed, in another worker's hands, not due yet, or gone
-    delivery = Delivery.objects.get(pk=delivery_id)
+    delivery = claimed[0]
     try:
         channel_get(delivery.channel).send(
             address=delivery.address, subject=delivery.subject, body=delivery.body, key=delivery.key
