@@ -20,6 +20,26 @@ class ReminderRuleForm(WagtailAdminModelForm):
     class Meta:
         model = ReminderRule
         fields = FORM_FIELDS
+        help_texts = {
+            "subject_filter": _(
+                'Which cadres, e.g. {"state": ["active"], "any_flags": ["lives_alone", "childless"], "level": '
+                '["division"]}; flags: lives_alone, childless, bedridden, disabled, dementia, in_care_home. Empty: all.'
+            ),
+            "cadence": _(
+                'One of: {"every": "day"} (or week, month, quarter, year); {"yearly_on": "10-31"}; {"lunar": "09-09"}; '
+                '{"festival": "spring_festival"}; {"after_field": "transfer_in_date", "days": 30}.'
+            ),
+            "fulfilment": _(
+                'What closes an item, e.g. {"form": "visit-record", "date_field": "visit_date", "answers": '
+                '{"visit_type": "daily_call"}}; or {"health_check": true}; {"training": "security"}; '
+                '{"passport_handed_in": true}. Empty: closed by hand.'
+            ),
+            "responsible": _("liaison (the cadre's liaison, else the centre head) or head."),
+            "escalation": _(
+                'Steps when late, in order of days, e.g. [{"after_days": 0, "to": "supervisor"}, {"after_days": 3, '
+                '"to": "head"}].'
+            ),
+        }
 
     def clean(self):
         data = super().clean()
