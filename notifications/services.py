@@ -27,7 +27,7 @@ from notifications.calendar import (
     period_after,
     period_containing,
 )
-from notifications.models import DueItem, NotificationPreference, ReminderRule
+from notifications.models import Delivery, DueItem, NotificationPreference, ReminderRule
 from registry.models import Cadre, HealthCheck, Staff, StaffTraining, TripAbroad
 
 FLAGS = {"lives_alone", "childless", "bedridden", "disabled", "dementia", "in_care_home"}
@@ -434,11 +434,17 @@ REMIND_FROM = dt.time(7, 30)  # the first sweep after this (local time) sends th
 LISTED_NAMES = 10
 
 
-def _staff_channels(user) -> list[str]:
+def _staff_channels(preference: NotificationPreference | None) -> list[str]:
     """The inbox always, then the channels the user chose (none chosen: the inbox only)."""
-    preference = NotificationPreference.objects.filter(user=user).first()
     chosen = preference.channels if preference is not None else []
     return ["inbox", *[channel for channel in chosen if channel != "inbox"]]
+
+
+def _told_today(today: dt.date) -> set[int]:
+    """Staff already told today (their reminders' keys carry the staff id and the day)."""
+    day = f":{today.isoformat()}:"
+    keys = Delivery.objects.filter(Q(key__startswith="remind:") | Q(key__startswith="digest:"), key__contains=day)
+    return {int(key.split(":")[1]) for key in keys.values_list("key", flat=True)}
 
 
 def _names(items: list[DueItem]) -> str:
@@ -454,7 +460,8 @@ def _staff_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
     from notifications.selectors import worklist_for_staff
 
     preferences = {p.user_id: p for p in NotificationPreference.objects.all()}
-    for staff in Staff.objects.filter(active=True, user__isnull=False).select_related("user"):
+    told = _told_today(today)  # a later sweep the same day tells nobody twice and reads no worklists again
+    for staff in Staff.objects.filter(active=True, user__isnull=False).exclude(pk__in=told).select_related("user"):
         items = worklist_for_staff(staff=staff, today=today)
         if not items:
             continue
@@ -486,7 +493,7 @@ def _staff_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
                 for rule_id, group in by_rule.items()
             ]
         for key, subject, body in messages:
-            for channel in _staff_channels(staff.user):
+            for channel in _staff_channels(preference):
                 queued = delivery_queue(
                     key=f"{key}:{channel}", channel=channel, user=staff.user, subject=subject, body=body, now=now
                 )
