@@ -1,5 +1,6 @@
 """Production: everything from the environment; refuses to start without a secret and a database URL."""
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,3 +21,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)  # noqa: F405
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)  # noqa: F405
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", f"noreply@{JUNXIU_BASE_DOMAIN}")  # noqa: F405
+
+# Reminder channels (notifications/channels.py). The SMS provider's credentials, sign and pre-approved template
+# come as JSON objects, e.g. JUNXIU_SMS_ALIYUN={"access_key_id": "…", "access_key_secret": "…", "sign_name": "…",
+# "template_code": "SMS_…"}; without JUNXIU_SMS_BACKEND messages are only written to a file (JUNXIU_SMS_FILE).
+JUNXIU_SMS_BACKEND = os.environ.get("JUNXIU_SMS_BACKEND", "")
+JUNXIU_SMS_FILE = os.environ.get("JUNXIU_SMS_FILE", "")
+JUNXIU_SMS_ALIYUN = json.loads(os.environ.get("JUNXIU_SMS_ALIYUN") or "{}")
+JUNXIU_SMS_TENCENT = json.loads(os.environ.get("JUNXIU_SMS_TENCENT") or "{}")
+JUNXIU_WECOM_WEBHOOK = os.environ.get("JUNXIU_WECOM_WEBHOOK", "")
