@@ -16,6 +16,7 @@ from django.db import transaction
 from registry.crypto import lookup_hash
 from registry.idcard import resident_id_make, shanghai_area_codes
 from registry.models import Cadre, FamilyMember, HealthCheck, RestHome, Staff, TripAbroad
+from registry.phones import mobile_hash
 from registry.pinyin import name_search_keys
 
 SURNAMES = (
@@ -111,7 +112,8 @@ def _cadre_build(rng: random.Random, index: int, homes: list[RestHome], liaisons
         id_number=number,
         id_hash=lookup_hash(number),
         phone=f"021-{rng.randrange(10**8):08d}" if rng.random() < 0.6 else "",
-        mobile=_mobile(rng) if rng.random() < 0.8 else "",
+        mobile=(mobile := _mobile(rng) if rng.random() < 0.8 else ""),
+        mobile_hash=mobile_hash(mobile),
         address=f"上海市{rng.choice(STREETS)}{rng.randint(1, 999)}弄{rng.randint(1, 60)}号{rng.randint(101, 1804)}室",
         level=level,
         kind="lixiu" if born.year < 1932 else rng.choices(["tuixiu", "lixiu"], weights=[9, 1])[0],

@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 from psycopg import sql
 
 from registry.crypto import EncryptedTextField, decrypt, lookup_hash, rotate
+from registry.phones import mobile_hash
 from tenants.models import Centre
 
 
@@ -43,13 +44,16 @@ def _rotate_table(table: str, columns: list[str]) -> int:
 
 def _rehash_cadres() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, id_number FROM registry_cadre WHERE id > %s", [0])
-        rows = [(lookup_hash(decrypt(token)), pk) for pk, token in cursor.fetchall()]
+        cursor.execute("SELECT id, id_number, mobile FROM registry_cadre WHERE id > %s", [0])
+        rows = [
+            (lookup_hash(decrypt(token)), mobile_hash(decrypt(mobile) if mobile else ""), pk)
+            for pk, token, mobile in cursor.fetchall()
+        ]
         if rows:
             # Through a temporary value first, so swapped hashes never collide on the unique index.
             cursor.execute("UPDATE registry_cadre SET id_hash = 'rehash-' || id WHERE id > %s", [0])
             for params in rows:  # row by row: pgtrigger's ignore wrapper does not wrap executemany
-                cursor.execute("UPDATE registry_cadre SET id_hash = %s WHERE id = %s", params)
+                cursor.execute("UPDATE registry_cadre SET id_hash = %s, mobile_hash = %s WHERE id = %s", params)
 
 
 def _history_triggers() -> list[str]:

@@ -160,6 +160,7 @@ class Cadre(models.Model):
     id_hash = models.CharField(max_length=64, unique=True, editable=False)
     phone = EncryptedTextField(_("phone"), blank=True)
     mobile = EncryptedTextField(_("mobile phone"), blank=True)
+    mobile_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)  # registry.phones
     address = EncryptedTextField(_("address"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="cadre-photos/", blank=True)
     # service

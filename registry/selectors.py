@@ -10,6 +10,7 @@ from django.http import Http404
 from registry.crypto import lookup_hash
 from registry.masking import mask_address, mask_id_number, mask_phone, mask_text
 from registry.models import ALL_CADRES_PERMISSION, SENSITIVE_PERMISSION, Cadre, Staff
+from registry.phones import mobile_hash, phone_digits
 
 ASCII_QUERY = re.compile(r"^[a-z]+$")
 FIELD_MASKS = {
@@ -123,27 +124,10 @@ def cadres_served(*, limit: int) -> list[Cadre]:
     return list(Cadre.objects.filter(state__in=SERVED_STATES).order_by("pk")[:limit])
 
 
-def phone_digits(value: str) -> str:
-    """A phone number as its digits, without a +86 / 0086 prefix: how numbers are compared."""
-    digits = re.sub(r"\D", "", value or "")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix) :]
-    return digits
-
-
 def cadre_by_phone(phone: str) -> Cadre | None:
-    """The served cadre with this mobile (or phone) number, or None when none or more than one has it.
-
-    Phones are encrypted without a lookup hash, so the served cadres' numbers are decrypted and compared; a centre
-    serves a few thousand cadres at most. Callers throttle (the public log-in does).
-    """
-    wanted = phone_digits(phone)
-    if len(wanted) < 7:
+    """The served cadre with this mobile number (by its keyed hash), or None when none or more than one has it."""
+    wanted = mobile_hash(phone)
+    if len(phone_digits(phone)) < 7:
         return None
-    matches = [
-        pk
-        for pk, mobile, landline in Cadre.objects.filter(state__in=SERVED_STATES).values_list("pk", "mobile", "phone")
-        if wanted in (phone_digits(mobile), phone_digits(landline))
-    ]
+    matches = list(Cadre.objects.filter(mobile_hash=wanted, state__in=SERVED_STATES).values_list("pk", flat=True)[:2])
     return Cadre.objects.get(pk=matches[0]) if len(matches) == 1 else None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from registry.crypto import lookup_hash
 from registry.idcard import resident_id_parse
 from registry.models import AccessLog, Cadre
+from registry.phones import mobile_hash
 from registry.pinyin import name_search_keys
 
 PERSONAL_FIELDS = {
@@ -53,6 +54,8 @@ def cadre_prepare(
         cadre.gender = fields.get("gender") or parsed.gender
     if "name" in fields:
         cadre.name_pinyin, cadre.name_initials = name_search_keys(cadre.name)
+    if "mobile" in fields:
+        cadre.mobile_hash = mobile_hash(cadre.mobile)
     cadre.full_clean(exclude=["id_hash", "name_pinyin", "name_initials", *skip_clean], validate_unique=False)
     if check_duplicate and Cadre.objects.filter(id_hash=cadre.id_hash).exclude(pk=cadre.pk).exists():
         raise ValidationError({"id_number": _("A cadre with this ID number is already registered.")})

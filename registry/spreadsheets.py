@@ -107,8 +107,7 @@ COLUMNS: list[Column] = [
 ]
 COLUMN_BY_FIELD = {c.field: c for c in COLUMNS}
 CHOICES = {"gender": Cadre.Gender, "level": Cadre.Level, "kind": Cadre.Kind, "state": Cadre.State}
-DERIVED = ["id_hash", "name_pinyin", "name_initials"]
-DERIVED = ["id_hash", "name_pinyin", "name_initials"]
+DERIVED = ["id_hash", "mobile_hash", "name_pinyin", "name_initials"]
 TEXT_COLUMNS = {"id_number", "phone", "mobile"}  # formatted as text so Excel keeps every digit
 
 
@@ -599,7 +598,7 @@ def _write(rows: list[_Row]) -> list[int]:
         for cadre in changed:
             cadre.updated_at = now
         names = {name for row in rows if row.cadre is not None and row.changed for name in row.values}
-        names |= {"birth_date", "gender", "id_hash", "name_pinyin", "name_initials", "updated_at"}
+        names |= {"birth_date", "gender", "id_hash", "mobile_hash", "name_pinyin", "name_initials", "updated_at"}
         Cadre.objects.bulk_update(changed, sorted(names), batch_size=500)
     return [cadre.pk for cadre in (*new, *changed)]
 

@@ -27,7 +27,17 @@ RELATED_MODELS = [
     "CadreDeath",
 ]
 # Derived or bookkeeping columns, not shown as changes.
-HIDDEN_FIELDS = {"id", "id_hash", "name_pinyin", "name_initials", "created_at", "updated_at", "uploaded_at", "cadre"}
+HIDDEN_FIELDS = {
+    "id",
+    "id_hash",
+    "mobile_hash",
+    "name_pinyin",
+    "name_initials",
+    "created_at",
+    "updated_at",
+    "uploaded_at",
+    "cadre",
+}
 
 
 @dataclass

@@ -44,13 +44,18 @@ def test_rotation_re_encrypts_under_the_new_key(huangpu_people, settings):
 
 
 def test_rehash_after_a_new_lookup_key(huangpu_people):
-    from registry.selectors import cadre_by_id_number
+    from registry.selectors import cadre_by_id_number, cadre_by_phone
 
     wang, zhao = huangpu_people["wang"], huangpu_people["zhao"]
+    with schema_context("huangpu"):
+        assert cadre_by_phone("+86 138-1234-5678") == wang  # found by the keyed hash of the mobile's digits
     with override_settings(JUNXIU_LOOKUP_KEY="a-new-lookup-key"):
         with schema_context("huangpu"):
             assert cadre_by_id_number(wang.id_number) is None  # old hashes no longer match
+            assert cadre_by_phone("13812345678") is None
         call_command("registry_rotate_keys", "--rehash")
         with schema_context("huangpu"):
             assert cadre_by_id_number(wang.id_number) == wang
             assert cadre_by_id_number(zhao.id_number) == zhao
+            assert cadre_by_phone("13812345678") == wang
+            assert Cadre.objects.get(pk=zhao.pk).mobile_hash == ""  # no mobile, no hash

@@ -17,6 +17,7 @@ from registry import spreadsheets
 from registry.crypto import lookup_hash
 from registry.idcard import resident_id_make
 from registry.models import AccessLog, Cadre, RestHome
+from registry.selectors import cadre_by_phone
 from registry.spreadsheets import cadre_export, cadre_import
 from tenants.roles import Role, role_group_name
 from tests.conftest import PASSWORD, client_for, make_user
@@ -202,6 +203,7 @@ def test_commit_writes_every_row_and_reimport_updates_by_id_number(homes, huangp
         assert Cadre.objects.count() == 2
         zhang.refresh_from_db()
         assert zhang.mobile == "13900002222"
+        assert (cadre_by_phone("13900002222"), cadre_by_phone("13812345678")) == (zhang, None)  # the hash followed
         assert [e.pgh_label for e in zhang.events.order_by("pgh_id")] == ["insert", "update"]
 
 
