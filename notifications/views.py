@@ -31,6 +31,7 @@ from notifications.delivery import (
 from notifications.models import Delivery, DueItem, NotificationPreference
 from notifications.selectors import PENDING, cadre_timeline, worklist_for_user
 from notifications.services import due_item_waive
+from registry.masking import mask_phone
 from registry.selectors import staff_for_user
 
 PAGE_SIZE = 50
@@ -188,6 +189,8 @@ class FailureView(ReminderView):
     def get_context_data(self, **kwargs):
         failures = delivery_failures(since=timezone.now() - FAILURES_SINCE)
         page = Paginator(failures, PAGE_SIZE).get_page(self.request.GET.get("p"))
+        for delivery in page.object_list:  # a cadre's SMS has no login: the number, masked, says who it was for
+            delivery.recipient = str(delivery.user) if delivery.user else mask_phone(delivery.address) or "—"
         return super().get_context_data(page=page, channel_names=list(channels()), **kwargs)
 
     def post(self, request):

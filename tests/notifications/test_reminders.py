@@ -212,7 +212,8 @@ def test_failed_messages_are_shown_to_the_centre_admin_and_sent_again_by_hand(hu
     admin = login("huangpu", "hp-admin", Role.CENTRE_ADMIN)
     page = admin.get("/admin/reminders/failures/").content.decode()
     assert re.findall(r'data-delivery="(\d+)"', page) == [str(failed.pk)]
-    assert "provider said no" in page and "13800000000" not in page  # the address is not shown
+    assert "provider said no" in page and "13800000000" not in page  # the address is not shown in full
+    assert "<td>138****0000</td>" in page
     assert admin.post("/admin/reminders/failures/", {"id": failed.pk}).status_code == 302
     with schema_context("huangpu"):
         failed.refresh_from_db()
