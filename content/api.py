@@ -8,7 +8,6 @@ centre's schema. A preview shows a page's latest revision to whoever holds a sig
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.core import signing
 from django.core.cache import cache
@@ -36,7 +35,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page
 
-from content.page_cache import content_version, page_cache_seconds
+from content.page_cache import content_version, page_cache_seconds, request_digest
 
 PREVIEW_SALT = "content.api-preview"
 PREVIEW_MAX_AGE = 60 * 60  # an hour
@@ -120,8 +119,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
     def _cached(self, request, render):
         if not _cacheable(request):
             return render()
-        digest = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()[:32]
-        key = f"content:api:{content_version()}:{digest}"
+        key = f"content:api:{content_version()}:{request_digest(request)}"
         stored = cache.get(key)
         if stored is not None:
             return Response(stored)

@@ -106,9 +106,13 @@ def _response_storable(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def request_digest(request: HttpRequest) -> str:
+    """What a cached answer is keyed by besides the centre and its version: host and full path."""
+    return hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()[:32]
+
+
 def _page_key(request: HttpRequest, version: str) -> str:
-    digest = hashlib.sha256(f"{request.get_host()}|{request.get_full_path()}".encode()).hexdigest()[:32]
-    return f"content:page:{version}:{display_mode(request).key}:{digest}"
+    return f"content:page:{version}:{display_mode(request).key}:{request_digest(request)}"
 
 
 # Public pages run only our own script files: an injected <script> or a javascript: link in stored text cannot run.

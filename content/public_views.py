@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from content.display import DISPLAY_COOKIE, DISPLAY_COOKIE_AGE, display_mode
 from content.search import public_pages_search, search_query_clean
+from content.views import local_url
 
 
 @require_GET
@@ -17,11 +17,7 @@ from content.search import public_pages_search, search_query_clean
 def display_set(request: HttpRequest) -> HttpResponse:
     """Remember the reader's text size or colours, then go back to the page they were reading."""
     mode = display_mode(request).changed(text=request.GET.get("text"), colours=request.GET.get("colours"))
-    next_url = request.GET.get("next", "")
-    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
+    next_url = local_url(request, request.GET.get("next", ""), "/")
     response = HttpResponseRedirect(next_url)
     response.set_cookie(
         DISPLAY_COOKIE,

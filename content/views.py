@@ -23,13 +23,17 @@ from forms_engine.ratelimit import client_address
 from registry.selectors import cadre_served_by_id
 
 
-def _next_url(request: HttpRequest, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
+def local_url(request: HttpRequest, candidate: str, default: str) -> str:
+    """`candidate` when it is a path on this site (where to go back to), else `default`."""
     if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
     return default
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    return local_url(request, request.POST.get("next") or request.GET.get("next") or "", default)
 
 
 def _login_redirect(next_url: str) -> HttpResponseRedirect:

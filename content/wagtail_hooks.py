@@ -11,6 +11,7 @@ from wagtail.admin.widgets import Button
 
 from content.admin_views import may_handle_outings
 from content.models import ActivityPage, CoursePage
+from registry.admin_ui.menu import PermissionMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -55,16 +56,11 @@ def register_outings_menu():
     )  # fmt: skip
 
 
-class AccessCodesMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("registry.view_cadre")
-
-
 @hooks.register("register_admin_menu_item")
 def register_access_codes_menu():
-    return AccessCodesMenuItem(
-        gettext_lazy("Cadre access codes"), reverse("content_admin:access_codes"), name="cadre-access-codes",
-        icon_name="key", order=320,
+    return PermissionMenuItem(
+        gettext_lazy("Cadre access codes"), reverse("content_admin:access_codes"), permission="registry.view_cadre",
+        name="cadre-access-codes", icon_name="key", order=320,
     )  # fmt: skip
 
 

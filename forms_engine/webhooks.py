@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from forms_engine.fields import display_value
 from forms_engine.models import FormDefinition, FormWebhook, FormWebhookDelivery, Submission
-from tenants.tasks import centre_task_enqueue, current_centre_schema
+from tenants.tasks import centre_task_enqueue, centre_task_schedule_once, current_centre_schema
 
 SEND_FUNC = "forms_engine.webhooks.webhook_delivery_send"
 MAX_ATTEMPTS = 6
@@ -205,16 +205,11 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
 
 def _retry_schedule(delivery: FormWebhookDelivery) -> None:
     """Run the next attempt at next_attempt_at, in this centre, through the centre task runner."""
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    schedule(
-        "tenants.tasks.centre_task_run",
-        current_centre_schema(),
-        SEND_FUNC,
-        name=f"webhook-{current_centre_schema()}-{delivery.pk}-{delivery.attempts}",
-        schedule_type=Schedule.ONCE,
-        repeats=1,
-        next_run=delivery.next_attempt_at,
-        delivery_id=delivery.pk,
+    schema = current_centre_schema()
+    centre_task_schedule_once(
+        schema_name=schema,
+        name=f"webhook-{schema}-{delivery.pk}-{delivery.attempts}",
+        func=SEND_FUNC,
+        when=delivery.next_attempt_at,
+        kwargs={"delivery_id": delivery.pk},
     )

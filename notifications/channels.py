@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -26,6 +27,26 @@ from django.core.mail.message import make_msgid
 from django.utils.module_loading import import_string
 
 TIMEOUT_SECONDS = 10
+
+
+# No SMS at night (Asia/Shanghai) unless a user sets quiet hours of their own.
+QUIET_HOURS = (dt.time(21, 0), dt.time(8, 0))
+
+
+def quiet_hours_end(*, now: dt.datetime, window: tuple[dt.time, dt.time] = QUIET_HOURS) -> dt.datetime | None:
+    """The end of the quiet hours `now` falls in (local time), or None outside them; a window may wrap midnight."""
+    start, end = window
+    if start == end:
+        return None
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    moment = local.time()
+    if start < end:
+        inside, day = start <= moment < end, local.date()
+    else:  # the window wraps midnight, e.g. 21:00–08:00
+        inside = moment >= start or moment < end
+        day = local.date() if moment < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, end, tzinfo=zone) if inside else None
 
 
 class ChannelError(Exception):

@@ -9,21 +9,18 @@ in "sending", its not_before holds the moment it was claimed.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from notifications.channels import ChannelError, channel_get, channels
+from notifications.channels import ChannelError, channel_get, channels, quiet_hours_end
 from notifications.models import Delivery, DueItem, NotificationPreference
 from tenants.tasks import centre_task_enqueue
 
 SEND_FUNC = "notifications.tasks.delivery_send"
 MAX_ATTEMPTS = 6
 FIRST_RETRY_SECONDS = 30  # then ×4: 30 s, 2 min, 8 min, 32 min, about 2 h
-DEFAULT_QUIET = (dt.time(21, 0), dt.time(8, 0))
 # A row queued by delivery_queue has its task already; the sweep picks it up only if that task got lost.
 LOST_TASK_AFTER = dt.timedelta(minutes=5)
 INTERRUPTED = "interrupted; not re-sent to avoid a duplicate"
@@ -32,21 +29,10 @@ Status = Delivery.Status
 
 
 def _quiet_until(*, now: dt.datetime, preference: NotificationPreference | None) -> dt.datetime | None:
-    """The end of the quiet hours `now` falls in (Asia/Shanghai), or None outside them."""
-    start, end = DEFAULT_QUIET
+    """The end of the user's quiet hours (or the default ones) `now` falls in, or None outside them."""
     if preference is not None and preference.quiet_from is not None and preference.quiet_until is not None:
-        start, end = preference.quiet_from, preference.quiet_until
-    if start == end:
-        return None
-    zone = ZoneInfo(settings.TIME_ZONE)
-    local = now.astimezone(zone)
-    moment = local.time()
-    if start < end:
-        inside, day = start <= moment < end, local.date()
-    else:  # the window wraps midnight, e.g. 21:00–08:00
-        inside = moment >= start or moment < end
-        day = local.date() if moment < end else local.date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, end, tzinfo=zone) if inside else None
+        return quiet_hours_end(now=now, window=(preference.quiet_from, preference.quiet_until))
+    return quiet_hours_end(now=now)
 
 
 def _default_address(*, channel: str, user) -> str:
@@ -198,6 +184,12 @@ def inbox_mark_read(*, user, delivery_id: int) -> Delivery:
             Delivery.objects.filter(pk=delivery.pk, read_at__isnull=True).update(read_at=timezone.now())
         delivery.refresh_from_db(fields=["read_at"])
     return delivery
+
+
+def inbox_mark_all_read(*, user) -> int:
+    """Mark all of the user's unread in-app messages read; returns how many."""
+    with transaction.atomic():
+        return inbox_list(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def delivery_failures(*, since: dt.datetime) -> QuerySet[Delivery]:

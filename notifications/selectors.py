@@ -21,6 +21,16 @@ def worklist_for_user(*, user, today: dt.date | None = None) -> list[DueItem]:
     return [] if staff is None else worklist_for_staff(staff=staff, today=today)
 
 
+def due_item_waivable(*, user, item: DueItem) -> bool:
+    """Centre admins may waive any pending item; a staff member the items that are theirs."""
+    if item.state not in PENDING:
+        return False
+    if user.has_perm("notifications.waive_dueitem"):
+        return True
+    staff = staff_for_user(user)
+    return staff is not None and staff.pk in (item.assignee_id, item.escalated_to_id)
+
+
 def worklist_for_staff(*, staff, today: dt.date | None = None) -> list[DueItem]:
     today = today or timezone.localdate()
     mine = DueItem.objects.filter(Q(assignee=staff) | Q(escalated_to=staff), state__in=PENDING, due_on__lte=today)

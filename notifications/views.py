@@ -25,27 +25,17 @@ from notifications.delivery import (
     delivery_failures,
     delivery_retry,
     inbox_list,
+    inbox_mark_all_read,
     inbox_mark_read,
     preference_save,
 )
 from notifications.models import Delivery, DueItem, NotificationPreference
-from notifications.selectors import PENDING, cadre_timeline, worklist_for_user
+from notifications.selectors import cadre_timeline, due_item_waivable, worklist_for_user
 from notifications.services import due_item_waive
 from registry.masking import mask_phone
-from registry.selectors import staff_for_user
 
 PAGE_SIZE = 50
 FAILURES_SINCE = dt.timedelta(days=30)
-
-
-def can_waive(*, user, item: DueItem) -> bool:
-    """Centre admins may waive any pending item; a staff member the items that are theirs."""
-    if item.state not in PENDING:
-        return False
-    if user.has_perm("notifications.waive_dueitem"):
-        return True
-    staff = staff_for_user(user)
-    return staff is not None and staff.pk in (item.assignee_id, item.escalated_to_id)
 
 
 def _back(request, fallback: str):
@@ -77,7 +67,7 @@ class TodayView(ReminderView):
     def get_context_data(self, **kwargs):
         items = worklist_for_user(user=self.request.user)
         for item in items:
-            item.waivable = can_waive(user=self.request.user, item=item)
+            item.waivable = due_item_waivable(user=self.request.user, item=item)
         return super().get_context_data(
             items=items, late=sum(1 for i in items if i.state != DueItem.State.OPEN), **kwargs
         )
@@ -90,7 +80,7 @@ class WaiveView(ReminderView):
 
     def post(self, request, pk: int):
         item = get_object_or_404(DueItem, pk=pk)
-        if not can_waive(user=request.user, item=item):
+        if not due_item_waivable(user=request.user, item=item):
             raise Http404  # not theirs, or not pending: the same answer as a missing one
         try:
             due_item_waive(item=item, reason=request.POST.get("reason", ""))
@@ -116,8 +106,7 @@ class InboxView(ReminderView):
 
     def post(self, request):
         if request.POST.get("all"):
-            for delivery_id in inbox_list(user=request.user).filter(read_at__isnull=True).values_list("pk", flat=True):
-                inbox_mark_read(user=request.user, delivery_id=delivery_id)
+            inbox_mark_all_read(user=request.user)
         else:
             try:
                 inbox_mark_read(user=request.user, delivery_id=int(request.POST.get("id", "")))
@@ -209,5 +198,5 @@ def cadre_timeline_tab(*, request, cadre) -> str:
     """The 提醒记录 tab of a cadre's page: what was due and when it was done, with waiving where allowed."""
     items = cadre_timeline(cadre_id=cadre.pk)
     for item in items:
-        item.waivable = can_waive(user=request.user, item=item)
+        item.waivable = due_item_waivable(user=request.user, item=item)
     return render_to_string("notifications/cadre_timeline.html", {"items": items, "request": request}, request=request)

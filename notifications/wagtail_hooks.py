@@ -1,15 +1,16 @@
 """Reminders in the Wagtail admin: the 提醒 menu, its screens, a panel for the centre and a tab on each cadre."""
 
 from django.template.loader import render_to_string
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu, SubmenuMenuItem
 from wagtail.admin.ui.components import Component
 
 from notifications import views
 from notifications.selectors import centre_due_counts
 from notifications.viewsets import REMINDER_MENU_HOOK, VIEWSETS
+from registry.admin_ui.menu import permission_menu_register
 
 
 @hooks.register("register_admin_urls")
@@ -30,15 +31,6 @@ def register_reminders_menu():
     )
 
 
-class PermissionMenuItem(MenuItem):
-    def __init__(self, label, url, *, permission: str | None, **kwargs):
-        super().__init__(label, url, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return self.permission is None or request.user.has_perm(self.permission)
-
-
 # (label, URL name, permission, icon, order) of each screen in the 提醒 menu.
 MENU_ITEMS = [
     (_("Today's work"), "reminders_today", None, "tasks", 100),
@@ -48,18 +40,7 @@ MENU_ITEMS = [
 ]
 
 
-def _menu_item_hook(label, url_name: str, permission: str | None, icon: str, order: int):
-    def register_item():
-        name = url_name.replace("_", "-")
-        return PermissionMenuItem(
-            label, reverse(url_name), permission=permission, name=name, icon_name=icon, order=order
-        )
-
-    return register_item
-
-
-for _item in MENU_ITEMS:
-    hooks.register(REMINDER_MENU_HOOK, _menu_item_hook(*_item))
+permission_menu_register(REMINDER_MENU_HOOK, MENU_ITEMS)
 
 
 @hooks.register("register_admin_viewset")

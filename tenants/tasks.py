@@ -7,7 +7,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
-from django_q.tasks import async_task
+from django_q.tasks import async_task, schedule
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from tenants.models import Centre
@@ -80,7 +80,7 @@ def centre_schedule_ensure(*, schema_name: str, name: str, func: str, minutes: i
     a downtime does not replay missed runs.
     """
     _centre_or_refuse(schema_name)
-    schedule, _created = Schedule.objects.update_or_create(
+    made, _created = Schedule.objects.update_or_create(
         name=f"{schema_name}:{name}",
         defaults={
             "func": "tenants.tasks.centre_task_run",
@@ -90,7 +90,23 @@ def centre_schedule_ensure(*, schema_name: str, name: str, func: str, minutes: i
             "repeats": -1,
         },
     )
-    return schedule
+    return made
+
+
+def centre_task_schedule_once(*, schema_name: str, name: str, func: str, when, kwargs: dict) -> Schedule:
+    """Run `func` once in centre `schema_name` at `when` (a retry, a message held until morning); named by `name`."""
+    _centre_or_refuse(schema_name)
+    _check_primitive(kwargs)
+    return schedule(
+        "tenants.tasks.centre_task_run",
+        schema_name,
+        func,
+        name=name,
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=when,
+        **kwargs,
+    )
 
 
 def _active_centre_codes(schemas: list[str] | None) -> list[str]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from content.models import ActivityPage, CoursePage, SignUp
 from registry.selectors import cadre_served_by_id
-from tenants.tasks import centre_task_enqueue
+from tenants.tasks import centre_task_enqueue, centre_task_schedule_once
 
 logger = logging.getLogger(__name__)
 
@@ -104,18 +104,23 @@ def signup_cancel(*, signup_id: int, cadre_id: int, now: dt.datetime | None = No
 
 
 PROMOTION_TELL = "content.tasks.signup_promotion_tell"
-QUIET = (dt.time(21, 0), dt.time(8, 0))  # no SMS to a cadre at night
 
 
 def signup_promotion_tell(*, signup_id: int, now: dt.datetime | None = None) -> str:
     """Tell a cadre by SMS that a place came free for them — once, and not at night (held until 08:00)."""
-    from notifications.channels import ChannelError, channel_get
+    from notifications.channels import ChannelError, channel_get, quiet_hours_end
 
     now = now or timezone.now()
-    local = timezone.localtime(now)
-    if local.time() >= QUIET[0] or local.time() < QUIET[1]:
-        morning = local.date() + dt.timedelta(days=1 if local.time() >= QUIET[0] else 0)
-        _promotion_tell_at(signup_id, timezone.make_aware(dt.datetime.combine(morning, QUIET[1])))
+    morning = quiet_hours_end(now=now)
+    if morning is not None:
+        schema = connection.schema_name
+        centre_task_schedule_once(
+            schema_name=schema,
+            name=f"signup-promoted-{schema}-{signup_id}",
+            func=PROMOTION_TELL,
+            when=morning,
+            kwargs={"signup_id": signup_id},
+        )
         return "held"
     with transaction.atomic():  # claimed before sending: at most once, even if two workers run it
         claimed = SignUp.objects.filter(
@@ -137,20 +142,3 @@ def signup_promotion_tell(*, signup_id: int, now: dt.datetime | None = None) -> 
         logger.warning("promotion of sign-up %s not told", signup_id, exc_info=True)
         return "failed"
     return "sent"
-
-
-def _promotion_tell_at(signup_id: int, when: dt.datetime) -> None:
-    from django_q.models import Schedule
-    from django_q.tasks import schedule
-
-    schema = connection.schema_name
-    schedule(
-        "tenants.tasks.centre_task_run",
-        schema,
-        PROMOTION_TELL,
-        name=f"signup-promoted-{schema}-{signup_id}",
-        schedule_type=Schedule.ONCE,
-        repeats=1,
-        next_run=when,
-        signup_id=signup_id,
-    )

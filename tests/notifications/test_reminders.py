@@ -171,6 +171,10 @@ def test_inbox_and_preferences(huangpu_people):
     assert client.post("/admin/reminders/inbox/", {"id": mine[0]}).status_code == 302
     with schema_context("huangpu"):
         assert Delivery.objects.filter(pk__in=mine, read_at__isnull=True).count() == len(mine) - 1
+    assert client.post("/admin/reminders/inbox/", {"all": "1"}).status_code == 302
+    with schema_context("huangpu"):
+        assert Delivery.objects.filter(pk__in=mine, read_at__isnull=True).count() == 0
+        Delivery.objects.filter(pk__in=mine[1:]).update(read_at=None)  # as they were, for the checks below
     stranger = login("huangpu", "someone-else", Role.VIEWER)
     assert stranger.post("/admin/reminders/inbox/", {"id": mine[1]}).status_code == 404
     assert 'class="unread"' not in stranger.get("/admin/reminders/inbox/").content.decode()
