@@ -178,6 +178,9 @@ def test_inbox_and_preferences(huangpu_people):
     stranger = login("huangpu", "someone-else", Role.VIEWER)
     assert stranger.post("/admin/reminders/inbox/", {"id": mine[1]}).status_code == 404
     assert 'class="unread"' not in stranger.get("/admin/reminders/inbox/").content.decode()
+    putuo = login("putuo", "liaison", Role.CASEWORKER)  # the same username in another centre is another person
+    assert 'data-delivery="' not in putuo.get("/admin/reminders/inbox/").content.decode()
+    assert putuo.post("/admin/reminders/inbox/", {"id": mine[1]}).status_code == 404
 
     half = client.post("/admin/reminders/preferences/", {"channels": ["sms"], "quiet_from": "22:00"})
     assert "请同时填写免打扰时段的开始和结束，或都不填。" in half.content.decode()
