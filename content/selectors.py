@@ -12,7 +12,7 @@ from django.db.models import Count, DateTimeField, Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Page
 
-from content.models import ActivityPage, CoursePage, OutingReturn, SectionPage, SignUp
+from content.models import ActivityPage, CoursePage, NoticePage, OutingReturn, PolicyPage, SectionPage, SignUp
 
 SESSION_KEY = "cadre_id"
 
@@ -180,3 +180,33 @@ def citywide_item_list():
     from content.bureau.models import CitywideItem
 
     return list(CitywideItem.objects.order_by("-date", "-pk"))
+
+
+# ---------------------------------------------------------------- aggregates for the bureau's reports
+
+
+def content_report_days(*, start: dt.date, end: dt.date) -> list[tuple[str, dt.date, int]]:
+    """(what, day, count) between start and end: notices and policies first published, activities held and their
+    sign-ups, courses starting and their enrolments (live pages only; places taken, not waiting lists)."""
+    window = (
+        timezone.make_aware(dt.datetime.combine(start, dt.time())),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time())),
+    )
+    days: list[tuple[str, dt.date, int]] = []
+    for what, model in (("notices", NoticePage), ("policies", PolicyPage)):
+        published = model.objects.live().filter(first_published_at__gte=window[0], first_published_at__lt=window[1])
+        days += [
+            (what, timezone.localtime(at).date(), 1) for at in published.values_list("first_published_at", flat=True)
+        ]
+    taken = SignUp.objects.filter(status=SignUp.Status.SIGNED_UP)
+    activities = dict(
+        ActivityPage.objects.live().filter(start__gte=window[0], start__lt=window[1]).values_list("pk", "start")
+    )
+    courses = dict(CoursePage.objects.live().filter(first_lesson__range=(start, end)).values_list("pk", "first_lesson"))
+    counts = dict(taken.filter(page_id__in=[*activities, *courses]).values_list("page_id").annotate(n=Count("pk")))
+    for pk, at in activities.items():
+        day = timezone.localtime(at).date()
+        days += [("activities", day, 1), ("activity_signups", day, counts.get(pk, 0))]
+    for pk, day in courses.items():
+        days += [("courses", day, 1), ("course_enrolments", day, counts.get(pk, 0))]
+    return days

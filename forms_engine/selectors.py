@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from forms_engine.models import FormDefinition, Submission
+from forms_engine.models import FormDefinition, Submission, SubmissionChange
 from forms_engine.services import form_user_can
 from registry.models import ALL_CADRES_PERMISSION
 from registry.selectors import cadre_visible_queryset, staff_for_user
@@ -56,3 +59,98 @@ def submission_by_receipt(*, receipt: str) -> Submission | None:
 def form_published_by_key(*, key: str) -> FormDefinition | None:
     """The form with this key, if it has a published version (other apps link to ready forms by key)."""
     return FormDefinition.objects.filter(key=key, current_version__isnull=False).first()
+
+
+# ---------------------------------------------------------------- aggregates for the bureau's reports
+# No names, phone numbers or free text leave here: dates, channels, yes/no answers and scores only.
+
+
+def _moment(value, fallback: dt.datetime) -> dt.datetime:
+    """A datetime answer (local time, as the form stores it), else the fallback."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return fallback
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _yes(value) -> bool | None:
+    if value in (True, "yes", "true", "1", 1):
+        return True
+    if value in (False, "no", "false", "0", 0):
+        return False
+    return None
+
+
+def complaint_report_rows(*, start: dt.date, end: dt.date) -> list[dict]:
+    """Complaints received between start and end: channel, when received, first answered and closed, escalated,
+    whether the result was fed back, and the complainant's satisfaction with the handling where recorded."""
+    earliest = timezone.make_aware(dt.datetime.combine(start - dt.timedelta(days=60), dt.time()))
+    submissions = list(
+        Submission.objects.filter(form__purpose=FormDefinition.Purpose.COMPLAINT, created_at__gte=earliest).values(
+            "pk",
+            "state",
+            "created_at",
+            "data__channel",
+            "data__received_at",
+            "data__feedback_given",
+            "data__serious",
+            "data__satisfaction",
+        )
+    )
+    moves: dict[int, dict[str, list[dt.datetime]]] = {}
+    states = SubmissionChange.objects.filter(
+        kind=SubmissionChange.Kind.STATE, submission_id__in=[row["pk"] for row in submissions]
+    )
+    for submission_id, new, at in states.values_list("submission_id", "new", "at"):
+        moves.setdefault(submission_id, {}).setdefault(str(new), []).append(at)
+    rows = []
+    for row in submissions:
+        received = _moment(row["data__received_at"], row["created_at"])
+        if not start <= timezone.localtime(received).date() <= end:
+            continue
+        moved = moves.get(row["pk"], {})
+        satisfaction = row["data__satisfaction"]
+        rows.append(
+            {
+                "channel": str(row["data__channel"] or ""),
+                "received": received,
+                "answered": min(moved.get("answered", []) + moved.get("closed", []), default=None),
+                "closed": max(moved.get("closed", []), default=None) if row["state"] == "closed" else None,
+                "escalated": "escalated" in moved or row["state"] == "escalated" or _yes(row["data__serious"]) is True,
+                "feedback": _yes(row["data__feedback_given"]),
+                "satisfaction": float(satisfaction) if str(satisfaction or "").isdigit() else None,
+            }
+        )
+    return rows
+
+
+SCORED_TYPES = ("rating", "likert")
+
+
+def survey_report_rows(*, template: str, start: dt.date, end: dt.date) -> tuple[dict[str, str], list[dict]]:
+    """Answers to the scored questions (1–5) of forms made from a bureau template, submitted between start and end.
+
+    Returns the questions' labels by machine name (the template keeps machine names comparable across centres)
+    and per response its day and its scores.
+    """
+    forms = list(FormDefinition.objects.filter(bureau_template=template).select_related("current_version"))
+    labels: dict[str, str] = {}
+    for form in forms:
+        for field in (form.current_version.schema if form.current_version else {}).get("fields", []):
+            if field.get("type") in SCORED_TYPES:
+                labels.setdefault(field["name"], field.get("label") or field["name"])
+    window = (
+        timezone.make_aware(dt.datetime.combine(start, dt.time())),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time())),
+    )
+    answers = Submission.objects.filter(form__in=forms, created_at__gte=window[0], created_at__lt=window[1])
+    rows = []
+    for data, created in answers.values_list("data", "created_at"):
+        scores = {}
+        for name in labels:
+            value = str(data.get(name, "")) if isinstance(data, dict) else ""
+            if value.isdigit() and 1 <= int(value) <= 5:
+                scores[name] = int(value)
+        rows.append({"day": timezone.localtime(created).date(), "scores": scores})
+    return labels, rows

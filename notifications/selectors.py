@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from notifications.models import DueItem
@@ -80,3 +81,36 @@ def cadre_timeline(*, cadre_id: int) -> list[DueItem]:
     return list(
         DueItem.objects.filter(mine).select_related("rule", "assignee").order_by("-due_on", "-pk")[:TIMELINE_LIMIT]
     )
+
+
+def due_item_outcomes(*, start: dt.date, end: dt.date, today: dt.date | None = None) -> list[dict]:
+    """Per rule and month of the due date: items due, done on time, done late, missed, escalated (for the bureau).
+
+    An item counts once its due date has passed or it is done; waived items are excused and not counted.
+    On time means done (by the data or by hand) no later than its due date, in Asia/Shanghai days.
+    """
+    today = today or timezone.localdate()
+    items = (
+        DueItem.objects.filter(due_on__range=(start, end))
+        .exclude(state=DueItem.State.WAIVED)
+        .filter(Q(due_on__lt=today) | Q(state=DueItem.State.DONE))
+        .annotate(month=TruncMonth("due_on"), done_day=TruncDate("done_at"))
+    )
+    done = Q(state=DueItem.State.DONE)
+    rows = items.values("rule__key", "rule__title", "rule__clause", "month").annotate(
+        due=Count("pk"),
+        on_time=Count("pk", filter=done & Q(done_day__lte=F("due_on"))),
+        late=Count("pk", filter=done & Q(done_day__gt=F("due_on"))),
+        missed=Count("pk", filter=~done),
+        escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+    )
+    return [
+        {
+            "rule": row["rule__key"],
+            "title": row["rule__title"],
+            "clause": row["rule__clause"],
+            "month": row["month"],
+            **{key: row[key] for key in ("due", "on_time", "late", "missed", "escalated")},
+        }
+        for row in rows.order_by("rule__key", "month")
+    ]

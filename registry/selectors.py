@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.apps import apps
+from django.db.models import Max, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from registry.crypto import lookup_hash
 from registry.masking import mask_address, mask_id_number, mask_phone, mask_text
@@ -131,3 +134,73 @@ def cadre_by_phone(phone: str) -> Cadre | None:
         return None
     matches = list(Cadre.objects.filter(mobile_hash=wanted, state__in=SERVED_STATES).values_list("pk", flat=True)[:2])
     return Cadre.objects.get(pk=matches[0]) if len(matches) == 1 else None
+
+
+# ---------------------------------------------------------------- aggregates for the bureau's reports
+# These return no names, ID numbers or contact data: only what a count by level, kind, age or situation needs.
+
+
+def _cadre_events():
+    return apps.get_model("registry", "CadreEvent").objects  # pghistory's event model (registry.models)
+
+
+REPORT_FLAGS = ("lives_alone", "childless", "bedridden", "disabled", "dementia", "in_care_home")
+
+
+def cadre_report_rows() -> list[dict]:
+    """Every cadre the centre holds (served, abroad, deceased), with the fields the bureau's counts break down by.
+
+    `arrived_on` is when the cadre came to this centre (the later of reception and a transfer in), so a past
+    period's stock can leave out those who came after it.
+    """
+    transfer_in = dict(
+        _cadre_events().filter(pgh_label="transfer_in").values_list("pgh_obj_id").annotate(at=Max("pgh_created_at"))
+    )
+    rows = list(
+        Cadre.objects.values(
+            "pk", "birth_date", "level", "kind", "state", "received_on", "deceased_on", "rest_home__name", *REPORT_FLAGS
+        )
+    )
+    for row in rows:
+        moved_in = transfer_in.get(row["pk"])
+        moved_on = timezone.localtime(moved_in).date() if moved_in else None
+        row["arrived_on"] = max(filter(None, (row["received_on"], moved_on)), default=None)
+        row["rest_home"] = row.pop("rest_home__name") or ""
+        del row["pk"]
+    return rows
+
+
+def cadre_movements(*, start: dt.date, end: dt.date) -> list[tuple[str, dt.date]]:
+    """(kind, day) of each reception, transfer in, transfer out and death between start and end (inclusive)."""
+    from registry.models import CadreTombstone
+
+    moves: list[tuple[str, dt.date]] = [
+        ("received", day)
+        for day in Cadre.objects.filter(received_on__range=(start, end)).values_list("received_on", flat=True)
+    ]
+    moves += [
+        ("deceased", day)
+        for day in Cadre.objects.filter(deceased_on__range=(start, end)).values_list("deceased_on", flat=True)
+    ]
+    moves += [
+        ("transferred_out", day)
+        for day in CadreTombstone.objects.filter(transferred_on__range=(start, end)).values_list(
+            "transferred_on", flat=True
+        )
+    ]
+    moved_in = _cadre_events().filter(pgh_label="transfer_in").values_list("pgh_created_at", flat=True)
+    moves += [
+        ("transferred_in", day) for day in (timezone.localtime(at).date() for at in moved_in) if start <= day <= end
+    ]
+    return moves
+
+
+def facility_areas() -> dict:
+    """Floor area by Table 1 room type and the rest homes' building area, summed over the centre."""
+    from registry.models import FacilityRoom, RestHome
+
+    rooms = dict(
+        FacilityRoom.objects.values_list("room_type").annotate(area=Sum("floor_area")).values_list("room_type", "area")
+    )
+    building = RestHome.objects.aggregate(area=Sum("building_area"))["area"]
+    return {"rooms": {key: float(value) for key, value in rooms.items()}, "building_area": float(building or 0)}

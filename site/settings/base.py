@@ -43,6 +43,8 @@ SHARED_APPS = [
     "django_q",
     "forms_engine.bureau",
     "content.bureau",
+    "reports",
+    "rest_framework.authtoken",  # the bureau's API tokens live in the public schema too
 ]
 
 TENANT_APPS = [
@@ -226,6 +228,14 @@ SPECTACULAR_SETTINGS = {
 
 # Form webhooks may call only public addresses, unless allowed (development and tests post to loopback).
 JUNXIU_WEBHOOK_ALLOW_PRIVATE = env_bool("JUNXIU_WEBHOOK_ALLOW_PRIVATE", False)
+
+# The bureau's reports: complaints must be answered within this many days (7.2.1); the bureau's satisfaction
+# template whose answers are compared across centres; cross-tab cells below this many people show as "<5".
+JUNXIU_COMPLAINT_ANSWER_DAYS = int(os.environ.get("JUNXIU_COMPLAINT_ANSWER_DAYS", "15"))
+JUNXIU_SURVEY_TEMPLATE = os.environ.get("JUNXIU_SURVEY_TEMPLATE", "satisfaction")
+JUNXIU_SMALL_CELL = int(os.environ.get("JUNXIU_SMALL_CELL", "5"))
+# Generated workbooks and PDFs: never under MEDIA, served only by a view that checks the user (reports.views).
+JUNXIU_PRIVATE_FILES = Path(os.environ.get("JUNXIU_PRIVATE_FILES", VAR_DIR / "private"))
 
 # Personal data at rest: Fernet keys, newest first (older ones still decrypt), and the lookup-hash key.
 JUNXIU_FIELD_KEYS = env_list("JUNXIU_FIELD_KEYS", "")
