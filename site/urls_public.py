@@ -7,9 +7,10 @@ from junxiu.views import centre_directory
 from content.public_views import display_set
 
 urlpatterns = [
-    path("", centre_directory, name="centre_directory"),
+    path("centres/", centre_directory, name="centre_directory"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("display/", display_set, name="display"),
     path("citywide/", include("content.bureau.urls")),
+    path("", include("reports.urls")),
 ]

@@ -1,13 +1,14 @@
 """The bureau portal (public schema): the list of centres with their figures."""
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+
+from reports.access import bureau_required, page_context
 
 from registry.selectors import cadre_counts_by_centre
 from tenants.selectors import centre_list, centre_primary_domain
 
 
-@login_required
+@bureau_required()
 def centre_directory(request):
     port = request.get_port()
     suffix = "" if port in ("80", "443") else f":{port}"
@@ -22,4 +23,4 @@ def centre_directory(request):
         for centre in centre_list()
         for domain in [centre_primary_domain(centre)]
     ]
-    return render(request, "bureau/centre_directory.html", {"rows": rows})
+    return render(request, "bureau/centre_directory.html", {**page_context(request), "rows": rows})

@@ -6,6 +6,7 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
+from reports.roles import BureauRole, bureau_role_grant
 from tenants.roles import Role, role_group_name
 from tests.conftest import PASSWORD, TEST_CENTRES, client_for, make_user, publish_notice
 
@@ -120,10 +121,12 @@ def test_bureau_portal_lists_centres_for_bureau_users_only(centres, django_user_
     assert anonymous.status_code == 302
     assert anonymous["Location"] == "/login/?next=/"
     assert client_for(None).get("/admin/login/").status_code == 404  # no Wagtail on the bureau's schema
-    django_user_model.objects.create_user(username="bureau-staff", password=PASSWORD)
+    staff = django_user_model.objects.create_user(username="bureau-staff", password=PASSWORD)
     client = client_for(None)
     assert client.post("/login/", {"username": "bureau-staff", "password": PASSWORD}).status_code == 302
-    body = client.get("/").content.decode()
+    assert client.get("/centres/").status_code == 403  # logged in, but no bureau role yet
+    bureau_role_grant(user=staff, role=BureauRole.VIEWER)
+    body = client.get("/centres/").content.decode()
     for code, name in TEST_CENTRES.items():
         assert f'<a href="http://{code}.localhost/">{name}</a>' in body
     assert "centre_template" not in body

@@ -1,0 +1,3 @@
+"""JSON API of the bureau's figures under /api/reports/ (DRF): facts, scorecards, indicator definitions."""
+
+urlpatterns: list = []

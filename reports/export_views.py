@@ -1,0 +1,3 @@
+"""Workbooks (openpyxl) and PDFs (weasyprint) of the bureau's figures: made, logged and served only here."""
+
+urlpatterns: list = []

@@ -1,0 +1,340 @@
+"""The bureau's portal pages: overview, one page per area, a centre's page, definitions, refresh with progress.
+
+Every page is complete without JavaScript: each chart is drawn from the table printed under it (charts.js).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from reports.access import bureau_required, page_context
+from reports.filters import Filters, filters_parse
+from reports.models import CentreRefresh, Indicator, RefreshRun
+from reports.periods import Period, PeriodError
+from reports.selectors import (
+    Grid,
+    cell_text,
+    centre_states,
+    change_is_good,
+    city_total,
+    facts_grids,
+    format_change,
+    format_value,
+    indicator_map,
+    months_of,
+    scorecard_current,
+    scorecard_results,
+    suppress,
+)
+from reports.services import refresh_run_start
+from tenants.models import Centre
+
+CHARTS = {Indicator.Kind.RATE: "true"}
+
+
+def _filters_or_error(request, template: str):
+    try:
+        return filters_parse(request.GET), None
+    except PeriodError as exc:
+        context = {**page_context(request), "error": str(exc)}
+        return None, render(request, template, context, status=400)
+
+
+def _no_data_reason(period: Period) -> str:
+    today = timezone.localdate()
+    if period.start > today:
+        return _("%(period)s has not begun yet: there are no figures for it.") % {"period": period.label}
+    return _("There are no figures for %(period)s yet. They are made each night, or by “Refresh”.") % {
+        "period": period.label
+    }
+
+
+def _series(indicator: Indicator, grid: Grid, states, key: str = "") -> list[dict]:
+    """One row per centre: the display text and the raw value a chart reads (none when suppressed or missing)."""
+    rows = []
+    for state in states:
+        cell = grid.cell(state.centre.pk, key)
+        rows.append(
+            {
+                "state": state,
+                "text": cell_text(indicator, cell),
+                "raw": "" if cell.suppressed or cell.value is None else cell.value,
+                "cell": cell,
+            }
+        )
+    return rows
+
+
+def _headline_view(indicator, grids, period, states, ids, filters) -> dict:
+    """The overview's card and small multiple of one indicator: city value, change on last year, bar by centre."""
+    code = indicator.code
+    key = ""
+    if code == "cadres_total" and (filters.level or filters.kind):
+        code, key = ("cadres_level", filters.level) if filters.level else ("cadres_kind", filters.kind)
+    grid, before = grids[(period.key, code)], grids[(period.last_year().key, code)]
+    now_total, before_total = city_total(grid, ids, key), city_total(before, ids, key)
+    return {
+        "indicator": indicator,
+        "label": grid.labels.get(key, ""),
+        "city": format_value(indicator, now_total.value),
+        "before": format_value(indicator, before_total.value),
+        "change": format_change(indicator, now_total.value, before_total.value),
+        "good": change_is_good(indicator, now_total.value, before_total.value),
+        "rows": _series(indicator, grid, states, key),
+        "percent": CHARTS.get(indicator.kind, "false"),
+    }
+
+
+@bureau_required()
+def overview(request):
+    filters, error = _filters_or_error(request, "reports/overview.html")
+    if error:
+        return error
+    period = filters.period
+    states = centre_states(period=period, codes=filters.centres)
+    ids = [s.centre.pk for s in states]
+    indicators = indicator_map()
+    headline = [i for i in indicators.values() if i.headline]
+    codes = [i.code for i in headline] + ["cadres_level", "cadres_kind"]
+    grids = facts_grids(
+        periods=[period, period.last_year()],
+        codes=codes,
+        centre_ids=ids,
+        breakdowns=bool(filters.level or filters.kind),
+        indicators=indicators,
+    )
+    has_data = any(grids[(period.key, i.code)].cells for i in headline)
+    context = {
+        **page_context(request, filters),
+        "period": period,
+        "states": states,
+        "cards": [_headline_view(i, grids, period, states, ids, filters) for i in headline] if has_data else [],
+        "no_data": "" if has_data else _no_data_reason(period),
+        "all_centres": Centre.objects.filter(kind=Centre.Kind.CENTRE).order_by("schema_name"),
+    }
+    return render(request, "reports/overview.html", context)
+
+
+def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[dict]:
+    period = filters.period
+    chosen = [i for i in indicators.values() if i.area == area]
+    grids = facts_grids(
+        periods=[period, period.last_year()],
+        codes=[i.code for i in chosen],
+        centre_ids=ids,
+        breakdowns=True,
+        indicators=indicators,
+    )
+    tables = []
+    for indicator in chosen:
+        grid, before = grids[(period.key, indicator.code)], grids[(period.last_year().key, indicator.code)]
+        suppress(grid, ids)
+        rows = []
+        for state in states:
+            now_cell, old_cell = grid.cell(state.centre.pk), before.cell(state.centre.pk)
+            rows.append(
+                {
+                    "state": state,
+                    "text": format_value(indicator, now_cell.value),
+                    "raw": "" if now_cell.value is None else now_cell.value,
+                    "cell": now_cell,
+                    "before": format_value(indicator, old_cell.value),
+                    "change": format_change(indicator, now_cell.value, old_cell.value),
+                    "good": change_is_good(indicator, now_cell.value, old_cell.value),
+                    "cells": [
+                        {
+                            "text": cell_text(indicator, grid.cell(state.centre.pk, k)),
+                            "raw": ""
+                            if grid.cell(state.centre.pk, k).suppressed or grid.cell(state.centre.pk, k).value is None
+                            else grid.cell(state.centre.pk, k).value,
+                            "cell": grid.cell(state.centre.pk, k),
+                        }
+                        for k in grid.keys
+                    ],
+                }
+            )
+        city, city_before = city_total(grid, ids), city_total(before, ids)
+        tables.append(
+            {
+                "indicator": indicator,
+                "keys": [grid.labels[k] for k in grid.keys],
+                "rows": rows,
+                "has_total": any((s.centre.pk, "") in grid.cells for s in states),
+                "city": format_value(indicator, city.value),
+                "city_before": format_value(indicator, city_before.value),
+                "city_change": format_change(indicator, city.value, city_before.value),
+                "city_cells": [format_value(indicator, city_total(grid, ids, k).value) for k in grid.keys],
+                "percent": CHARTS.get(indicator.kind, "false"),
+                "stacked": bool(indicator.partition and grid.keys),
+                "has_data": bool(grid.cells),
+            }
+        )
+    return tables
+
+
+@bureau_required()
+def area(request, area: str):
+    if area not in Indicator.Area.values:
+        raise Http404
+    filters, error = _filters_or_error(request, "reports/area.html")
+    if error:
+        return error
+    states = centre_states(period=filters.period, codes=filters.centres)
+    ids = [s.centre.pk for s in states]
+    tables = _area_tables(area, filters, states, ids, indicator_map())
+    has_data = any(t["has_data"] for t in tables)
+    context = {
+        **page_context(request, filters),
+        "area_code": area,
+        "area_label": Indicator.Area(area).label,
+        "period": filters.period,
+        "states": states,
+        "tables": tables if has_data else [],
+        "no_data": "" if has_data else _no_data_reason(filters.period),
+    }
+    return render(request, "reports/area.html", context)
+
+
+@bureau_required()
+def centre(request, code: str):
+    target = get_object_or_404(Centre, schema_name=code, kind=Centre.Kind.CENTRE)
+    filters, error = _filters_or_error(request, "reports/centre.html")
+    if error:
+        return error
+    period = filters.period
+    states = centre_states(period=period)
+    state = next((s for s in states if s.centre.pk == target.pk), None)
+    ids = [s.centre.pk for s in states]
+    indicators = indicator_map()
+    grids = facts_grids(
+        periods=[period, period.last_year()],
+        codes=list(indicators),
+        centre_ids=ids,
+        breakdowns=True,
+        indicators=indicators,
+    )
+    months = months_of(Period(period.year), timezone.localdate())
+    monthly = facts_grids(
+        periods=months,
+        codes=[i.code for i in indicators.values() if i.headline],
+        centre_ids=[target.pk],
+        indicators=indicators,
+    )
+    sections = []
+    for area_code, area_label in Indicator.Area.choices:
+        items = []
+        for indicator in (i for i in indicators.values() if i.area == area_code):
+            grid, before = grids[(period.key, indicator.code)], grids[(period.last_year().key, indicator.code)]
+            suppress(grid, ids)
+            now_cell, old_cell = grid.cell(target.pk), before.cell(target.pk)
+            items.append(
+                {
+                    "indicator": indicator,
+                    "has_total": (target.pk, "") in grid.cells,
+                    "text": format_value(indicator, now_cell.value),
+                    "cell": now_cell,
+                    "before": format_value(indicator, old_cell.value),
+                    "change": format_change(indicator, now_cell.value, old_cell.value),
+                    "good": change_is_good(indicator, now_cell.value, old_cell.value),
+                    "city": format_value(indicator, city_total(grid, ids).value),
+                    "breakdown": [
+                        {
+                            "label": grid.labels[k],
+                            "text": cell_text(indicator, grid.cell(target.pk, k)),
+                            "cell": grid.cell(target.pk, k),
+                        }
+                        for k in grid.keys
+                        if (target.pk, k) in grid.cells
+                    ],
+                }
+            )
+        sections.append({"code": area_code, "label": area_label, "items": items})
+    trends = [
+        {
+            "indicator": indicator,
+            "percent": CHARTS.get(indicator.kind, "false"),
+            "rows": [
+                {
+                    "period": m,
+                    "text": format_value(indicator, monthly[(m.key, indicator.code)].cell(target.pk).value),
+                    "raw": ""
+                    if monthly[(m.key, indicator.code)].cell(target.pk).value is None
+                    else monthly[(m.key, indicator.code)].cell(target.pk).value,
+                }
+                for m in months
+            ],
+        }
+        for indicator in indicators.values()
+        if indicator.headline
+    ]
+    shortfalls = [
+        {"label": grid_cell.label, "area": grid_cell.value, "minimum": grid_cell.denominator}
+        for key in grids[(period.key, "room_area")].keys
+        for grid_cell in [grids[(period.key, "room_area")].cell(target.pk, key)]
+        if grid_cell.denominator is not None and (grid_cell.value or 0) < grid_cell.denominator
+    ]
+    card = scorecard_current(year=period.year)
+    result = None
+    if card is not None:
+        result = next((r for r in scorecard_results(scorecard=card) if r["centre"].pk == target.pk), None)
+    context = {
+        **page_context(request, filters),
+        "target": target,
+        "state": state,
+        "period": period,
+        "sections": sections,
+        "trends": trends if months else [],
+        "shortfalls": shortfalls,
+        "scorecard": card,
+        "result": result,
+        "has_data": any(i["has_total"] or i["breakdown"] for s in sections for i in s["items"]),
+        "no_data": _no_data_reason(period),
+    }
+    return render(request, "reports/centre.html", context)
+
+
+@bureau_required()
+def definitions(request):
+    context = {
+        **page_context(request),
+        "groups": [
+            (label, [i for i in indicator_map().values() if i.area == code]) for code, label in Indicator.Area.choices
+        ],
+    }
+    return render(request, "reports/definitions.html", context)
+
+
+@bureau_required("refresh")
+@require_http_methods(["GET", "POST"])
+def refresh(request):
+    year = timezone.localdate().year
+    if request.method == "POST":
+        try:
+            chosen = int(request.POST.get("year") or year)
+        except ValueError:
+            chosen = 0
+        if not 2000 <= chosen <= year:
+            messages.error(request, _("The year must be between 2000 and this year."))
+            return redirect("reports:refresh")
+        run = refresh_run_start(year=chosen, username=request.user.get_username())
+        return redirect("reports:refresh_progress", run_id=run.pk)
+    context = {
+        **page_context(request),
+        "year": year,
+        "years": list(range(year, year - 5, -1)),
+        "runs": RefreshRun.objects.all()[:10],
+        "states": CentreRefresh.objects.filter(year=year).select_related("centre").order_by("centre__schema_name"),
+    }
+    return render(request, "reports/refresh.html", context)
+
+
+@bureau_required("refresh")
+def refresh_progress(request, run_id: int):
+    run = get_object_or_404(RefreshRun, pk=run_id)
+    context = {**page_context(request), "run": run, "running": run.finished_at is None}
+    return render(request, "reports/refresh_progress.html", context)
