@@ -204,3 +204,15 @@ def facility_areas() -> dict:
     )
     building = RestHome.objects.aggregate(area=Sum("building_area"))["area"]
     return {"rooms": {key: float(value) for key, value in rooms.items()}, "building_area": float(building or 0)}
+
+
+def report_labels() -> dict[str, dict[str, str]]:
+    """Display names of the registry's categories the bureau's figures break down by."""
+    from registry.models import FacilityRoom
+
+    return {
+        "level": {str(k): str(v) for k, v in Cadre.Level.choices},
+        "kind": {str(k): str(v) for k, v in Cadre.Kind.choices},
+        "situation": {flag: str(Cadre._meta.get_field(flag).verbose_name) for flag in REPORT_FLAGS},
+        "room": {str(k): str(v) for k, v in FacilityRoom.RoomType.choices if k != FacilityRoom.RoomType.OTHER},
+    }

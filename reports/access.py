@@ -30,8 +30,18 @@ def bureau_required(action: str = "view"):
 
 
 def page_context(request, filters: Filters | None = None) -> dict:
+    from django.conf import settings
+
+    from registry.selectors import report_labels
+    from tenants.models import Centre
+
     role = bureau_role(request.user)
     return {
+        "months_choice": range(1, 13),
+        "levels": list(report_labels()["level"].items()),
+        "kinds": list(report_labels()["kind"].items()),
+        "all_centres": Centre.objects.filter(kind=Centre.Kind.CENTRE).order_by("schema_name"),
+        "small_cell": settings.JUNXIU_SMALL_CELL,
         "areas": Indicator.Area.choices,
         "query_string": filters.query() if filters else "",
         "year_query": f"?year={filters.period.year}" if filters else "",

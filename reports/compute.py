@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from content.selectors import content_report_days
 from forms_engine.selectors import complaint_report_rows, survey_report_rows
 from notifications.selectors import due_item_outcomes
-from registry.selectors import REPORT_FLAGS, cadre_movements, cadre_report_rows, facility_areas
+from registry.selectors import cadre_movements, cadre_report_rows, facility_areas, report_labels
 from reports.periods import Period, periods_of_year
 
 SERVED = ("active", "abroad")
@@ -49,11 +49,8 @@ class Row:
 
 def labels() -> dict[str, dict[str, str]]:
     """Display names of the fixed breakdowns (the others — rules, rest homes, questions — carry their own)."""
-    from registry.models import Cadre, FacilityRoom
-
     return {
-        "level": {str(k): str(v) for k, v in Cadre.Level.choices},
-        "kind": {str(k): str(v) for k, v in Cadre.Kind.choices},
+        **report_labels(),
         "age": {
             "under70": _("Under 70"),
             "70-79": "70–79",
@@ -61,9 +58,7 @@ def labels() -> dict[str, dict[str, str]]:
             "90-99": "90–99",
             "100plus": _("100 and over"),
         },
-        "situation": {flag: str(Cadre._meta.get_field(flag).verbose_name) for flag in REPORT_FLAGS},
         "channel": {"on_site": _("On site"), "phone": _("Phone"), "letter": _("Letter"), "internet": _("Internet")},
-        "room": {str(k): str(v) for k, v in FacilityRoom.RoomType.choices if k != "other"},
     }
 
 

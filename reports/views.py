@@ -115,7 +115,6 @@ def overview(request):
         "states": states,
         "cards": [_headline_view(i, grids, period, states, ids, filters) for i in headline] if has_data else [],
         "no_data": "" if has_data else _no_data_reason(period),
-        "all_centres": Centre.objects.filter(kind=Centre.Kind.CENTRE).order_by("schema_name"),
     }
     return render(request, "reports/overview.html", context)
 
