@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,62 +186,72 @@ def _periods(rule: ReminderRule, subject: Subject | None, today: dt.date) -> lis
 
 
 @transaction.atomic
-def due_items_sweep(*, today: dt.date | None = None) -> SweepResult:
+def due_items_sweep(
+    *, today: dt.date | None = None, now: dt.datetime | None = None, rules: Collection[str] | None = None
+) -> SweepResult:
     """Create what is due today (once per rule, subject and period), mark done what the data fulfils, flag overdue.
 
+    Everything the sweep stamps (items made, done, overdue, escalated; the rule's evidence check) carries `now`, so a
+    sweep can also be run as of a past moment (the demo's history). `rules` (keys) limits the making and fulfilling
+    to those rules; overdue marking and escalation always cover every item.
     Idempotent: a second sweep with nothing changed creates and changes nothing.
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     result = SweepResult()
     working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
-    for rule in ReminderRule.objects.filter(active=True):
+    chosen = ReminderRule.objects.filter(active=True)
+    if rules is not None:
+        chosen = chosen.filter(key__in=list(rules))
+    for rule in chosen:
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
-            result.created += _create_for_cadres(rule, today, working)
+            result.created += _create_for_cadres(rule, today, working, now)
         else:
-            result.created += _create_each(rule, today, working)
-        result.done += _fulfil(rule, today)
+            result.created += _create_each(rule, today, working, now)
+        result.done += _fulfil(rule, today, now)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
-        state=DueItem.State.OVERDUE, updated_at=timezone.now()
+        state=DueItem.State.OVERDUE, updated_at=now
     )
-    result.escalated = _escalate(today)
+    result.escalated = _escalate(today, now)
     return result
 
 
-def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays) -> int:
+ITEM_COLUMNS = ("rule_id", "subject_type", "subject_id", "period_key", "period_start", "due_on", "assignee_id")
+ITEM_ALIASES = ("_rule", "_type", "_subject", "_key", "_start", "_due", "_assignee")  # the SELECT's, in that order
+# What every new item starts with besides its key, and when it was made and changed (the sweep's moment, twice).
+ITEM_DEFAULTS = "state, escalation_level, fulfilled_by, waived_reason, created_at, updated_at"
+ITEM_TYPES = ("bigint", "text", "bigint", "text", "date", "date", "bigint")  # of ITEM_COLUMNS, for unnest
+
+
+def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime) -> int:
     """Items for subjects with periods of their own (N days after a date), staff and the centre: built in Python."""
     wanted = [(subject, period) for subject in _subjects(rule, today) for period in _periods(rule, subject, today)]
     # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
-    # still guards against a concurrent sweep (ignore_conflicts).
+    # still guards against a concurrent sweep (ON CONFLICT DO NOTHING).
     existing = set(
         DueItem.objects.filter(rule=rule, period_key__in={period.key for _subject, period in wanted}).values_list(
             "subject_type", "subject_id", "period_key"
         )
     )
-    items = [
-        DueItem(
-            rule=rule,
-            subject_type=subject.type,
-            subject_id=subject.id,
-            period_key=period.key,
-            period_start=period.start,
-            due_on=due_date(rule.cadence, period, working),
-            assignee_id=subject.assignee_id,
-        )
+    rows = [
+        (rule.pk, subject.type, subject.id, period.key, period.start, due_date(rule.cadence, period, working),
+         subject.assignee_id)
         for subject, period in wanted
         if (subject.type, subject.id, period.key) not in existing
-    ]
-    if not items:
+    ]  # fmt: skip
+    if not rows:
         return 0
-    before = DueItem.objects.filter(rule=rule).count()
-    DueItem.objects.bulk_create(items, ignore_conflicts=True, batch_size=2000)
-    return DueItem.objects.filter(rule=rule).count() - before
+    arrays = ", ".join(f"%s::{kind}[]" for kind in ITEM_TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, {ITEM_DEFAULTS}) "  # noqa: S608 - names from the model
+            f"SELECT q.*, %s, 0, '', '', %s, %s FROM unnest({arrays}) q ON CONFLICT DO NOTHING",
+            (DueItem.State.OPEN, now, now, *(list(column) for column in zip(*rows, strict=True))),
+        )
+        return cursor.rowcount
 
 
-ITEM_COLUMNS = ("rule_id", "subject_type", "subject_id", "period_key", "period_start", "due_on", "assignee_id")
-ITEM_ALIASES = ("_rule", "_type", "_subject", "_key", "_start", "_due", "_assignee")  # the SELECT's, in that order
-
-
-def _create_for_cadres(rule: ReminderRule, today: dt.date, working: WorkingDays) -> int:
+def _create_for_cadres(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime) -> int:
     """Items for cadres under a calendar cadence share one period, so they are made by one INSERT … SELECT from the
     cadres the rule concerns that have no item yet (ON CONFLICT DO NOTHING guards a concurrent sweep)."""
     created = 0
@@ -268,11 +279,10 @@ def _create_for_cadres(rule: ReminderRule, today: dt.date, working: WorkingDays)
         select, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, state, escalation_level, "  # noqa: S608 - names from the model
-                f"fulfilled_by, waived_reason, created_at, updated_at) "
-                f"SELECT {', '.join(f'q.{alias}' for alias in ITEM_ALIASES)}, %s, 0, '', '', now(), now() "
+                f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, {ITEM_DEFAULTS}) "  # noqa: S608 - names from the model
+                f"SELECT {', '.join(f'q.{alias}' for alias in ITEM_ALIASES)}, %s, 0, '', '', %s, %s "
                 f"FROM ({select}) q ON CONFLICT DO NOTHING",
-                (DueItem.State.OPEN, *params),
+                (DueItem.State.OPEN, now, now, *params),
             )
             created += cursor.rowcount
     return created
@@ -285,7 +295,7 @@ def _escalation_target(step: str, assignee_id: int | None, staff: dict[int, tupl
     return head_id
 
 
-def _escalate(today: dt.date) -> int:
+def _escalate(today: dt.date, now: dt.datetime) -> int:
     """Move overdue items up their rule's escalation steps; each step tells its person once (inbox, by key)."""
     from notifications.delivery import delivery_queue
 
@@ -322,14 +332,17 @@ def _escalate(today: dt.date) -> int:
                     body=_("Due on %(date)s and not done (%(period)s).")
                     % {"date": item.due_on.isoformat(), "period": item.period_key},
                     due_item=item,
+                    now=now,
                 )
         item.escalation_level, item.state = len(reached), DueItem.State.ESCALATED
-        item.save(update_fields=["escalation_level", "state", "escalated_to", "updated_at"])
+        DueItem.objects.filter(pk=item.pk).update(
+            escalation_level=item.escalation_level, state=item.state, escalated_to=item.escalated_to_id, updated_at=now
+        )
         moved += 1
     return moved
 
 
-def _fulfil(rule: ReminderRule, today: dt.date) -> int:
+def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime) -> int:
     """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule."""
     kind = next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
     if kind == "manual":
@@ -339,7 +352,7 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
         state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED],
         due_on__gte=today - RECHECK_LATE,
     )
-    checked = timezone.now()  # after this sweep made its items, before it reads the evidence
+    checked = now  # the moment of this sweep: its items carry it too, and it reads the evidence after making them
     rows = list(pending.values_list("pk", "subject_id", "period_start", "due_on", "created_at"))
     if kind == "form":  # the next sweep reads only submissions changed since this one
         ReminderRule.objects.filter(pk=rule.pk).update(swept_at=checked)
@@ -348,7 +361,7 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
     earliest = min(row[2] for row in rows)
     # Items the last sweep already checked can only be fulfilled by a submission made or changed since.
     changed_since = None
-    if kind == "form" and rule.swept_at is not None and all(row[4] < rule.swept_at for row in rows):
+    if kind == "form" and rule.swept_at is not None and all(row[4] <= rule.swept_at for row in rows):
         changed_since = rule.swept_at - SETTLE
     evidence = _evidence(rule, kind, earliest, today, {row[1] for row in rows}, changed_since=changed_since)
     done = [
@@ -358,7 +371,7 @@ def _fulfil(rule: ReminderRule, today: dt.date) -> int:
     ]
     if done:
         DueItem.objects.filter(pk__in=done).update(
-            state=DueItem.State.DONE, done_at=timezone.now(), fulfilled_by=kind, updated_at=timezone.now()
+            state=DueItem.State.DONE, done_at=now, fulfilled_by=kind, updated_at=now
         )
     return len(done)
 

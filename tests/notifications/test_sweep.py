@@ -19,6 +19,7 @@ from notifications.services import (
     reminder_rules_seed,
 )
 from registry.models import Staff
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -234,3 +235,64 @@ def test_today_worklist_and_the_centres_panel(huangpu_people):
     assert "待办提醒" in home and "李联络" in home
     putuo = login("putuo", "pt-admin", Role.CENTRE_ADMIN)
     assert "独居、孤老军休干部每日联系</td><td>" not in putuo.get("/admin/").content.decode()
+
+
+def test_a_sweep_as_of_a_past_moment_stamps_every_change_with_that_moment(huangpu_people):
+    from notifications.models import Delivery
+
+    wang = huangpu_people["wang"]
+    evening = dt.datetime(2025, 3, 3, 20, 0, tzinfo=SHANGHAI)
+    with schema_context("huangpu"):
+        head = Staff.objects.create(name="中心主任", role=Staff.Role.HEAD, user=make_user("huangpu", "head"))
+        visit(wang, D(2025, 3, 3), "daily_call")
+        due_items_sweep(today=D(2025, 3, 3), now=evening)
+        call = DueItem.objects.get(rule__key="daily-call", subject_id=wang.pk)
+        assert (call.period_key, call.state, call.done_at, call.created_at, call.updated_at) == (
+            "2025-03-03",
+            "done",
+            evening,
+            evening,
+            evening,
+        )
+        # Items made for the centre and for staff (built one by one) carry the same moment.
+        assert set(DueItem.objects.values_list("created_at", flat=True)) == {evening}
+        assert ReminderRule.objects.get(key="daily-call").swept_at == evening
+
+        next_evening = evening + dt.timedelta(days=1)
+        due_items_sweep(today=D(2025, 3, 4), now=next_evening)  # no call on the 4th
+        due_items_sweep(today=D(2025, 3, 5), now=next_evening + dt.timedelta(days=1))
+        missed = DueItem.objects.get(rule__key="daily-call", period_key="2025-03-04")
+        assert (missed.state, missed.escalation_level, missed.escalated_to, missed.updated_at, missed.done_at) == (
+            "escalated",
+            2,
+            head,
+            next_evening + dt.timedelta(days=1),
+            None,
+        )
+        told = Delivery.objects.filter(due_item=missed).order_by("key")
+        assert [(d.key, d.sent_at) for d in told] == [
+            (f"escalate:{missed.pk}:1", next_evening + dt.timedelta(days=1)),
+            (f"escalate:{missed.pk}:2", next_evening + dt.timedelta(days=1)),
+        ]
+
+
+def test_a_late_note_closes_the_item_at_the_moment_of_the_sweep_that_finds_it(huangpu_people):
+    wang = huangpu_people["wang"]
+    with schema_context("huangpu"):
+        due_items_sweep(today=D(2025, 3, 3), now=dt.datetime(2025, 3, 3, 20, 0, tzinfo=SHANGHAI))
+        entered = dt.datetime(2025, 3, 4, 9, 15, tzinfo=SHANGHAI)
+        made = visit(wang, D(2025, 3, 3), "daily_call", submitted=entered)
+        Submission.objects.filter(pk=made.pk).update(updated_at=entered)
+        later = dt.datetime(2025, 3, 4, 20, 0, tzinfo=SHANGHAI)
+        assert due_items_sweep(today=D(2025, 3, 4), now=later, rules={"daily-call"}).done == 1
+        call = DueItem.objects.get(rule__key="daily-call", period_key="2025-03-03")
+        assert (call.state, call.done_at, call.due_on) == ("done", later, D(2025, 3, 3))
+
+
+def test_a_sweep_of_chosen_rules_makes_only_their_items(huangpu_people):
+    with schema_context("huangpu"):
+        result = due_items_sweep(today=D(2026, 11, 29), rules={"daily-call", "weekly-greeting"})
+        assert result.created == 2  # 王德胜's call and greeting
+        assert set(DueItem.objects.values_list("rule__key", flat=True)) == {"daily-call", "weekly-greeting"}
+        assert due_items_sweep(today=D(2026, 11, 29)).created > 0
+        assert DueItem.objects.filter(rule__key="yearly-check-up").count() == 3
