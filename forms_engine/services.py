@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -351,11 +352,14 @@ def _references(specs: list[dict], answers: dict, found: dict[str, set[int]], pr
 
 def _check_references(version: FormVersion, cleaned: dict, user) -> None:
     """Cadre answers must name a cadre the user may see (any cadre for public forms), staff an active member."""
+    found: dict[str, set[int]] = {"cadre": set(), "staff": set()}
+    _references_exist(_references(version_schema(version)["fields"], cleaned, found), found, user)
+
+
+def _references_exist(refs: list[tuple], found: dict[str, set[int]], user) -> None:
     from registry.models import Cadre, Staff
     from registry.selectors import cadre_visible_queryset
 
-    found: dict[str, set[int]] = {"cadre": set(), "staff": set()}
-    refs = _references(version_schema(version)["fields"], cleaned, found)
     if not refs:
         return
     cadres = Cadre.objects.all() if user is None else cadre_visible_queryset(user=user)
@@ -421,6 +425,54 @@ def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None,
     if form.has_webhooks:
         submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
     return submission
+
+
+@transaction.atomic
+def submission_bulk_create(
+    *, form: FormDefinition, rows: Sequence[Mapping[str, Any]], user=None, channel: str = "import"
+) -> list[Submission]:
+    """Validate many answers against the form's current version and store them together (imports, the demo).
+
+    Each row is {"data": answers, "cadre": a cadre's id or None}. One invalid row refuses them all, its errors
+    keyed by row number (from 1) and field.
+    """
+    _require(form, user, "fill")
+    if form.current_version_id is None:
+        raise ValidationError({"__all__": [_("This form has not been published yet.")]})
+    version = FormVersion(pk=form.current_version_id, form=form)
+    errors: dict[str, list[str]] = {}
+    cleaned_rows = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            cleaned_rows.append(submission_clean(version=version, data=row.get("data")))
+        except ValidationError as exc:
+            errors |= {f"{number}.{key}": messages for key, messages in exc.message_dict.items()}
+    if errors:
+        raise ValidationError(errors)
+    found: dict[str, set[int]] = {"cadre": set(), "staff": set()}
+    fields = version_schema(version)["fields"]
+    refs = [ref for n, cleaned in enumerate(cleaned_rows, 1) for ref in _references(fields, cleaned, found, f"{n}.")]
+    _references_exist(refs, found, user)
+    state = form.workflow.get("initial", "submitted")
+    made = Submission.objects.bulk_create(
+        [
+            Submission(
+                form=form,
+                version_id=version.pk,
+                data=cleaned,
+                cadre_id=row.get("cadre"),
+                state=state,
+                created_by=_user(user),
+                channel=channel,
+            )
+            for row, cleaned in zip(rows, cleaned_rows, strict=True)
+        ],
+        batch_size=1000,
+    )
+    if form.has_webhooks:
+        for submission in made:
+            submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
+    return made
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from forms_engine.services import (
     form_field_add,
     form_field_update,
     form_publish,
+    submission_bulk_create,
     submission_create,
     submission_move,
     submission_update,
@@ -191,3 +192,39 @@ def test_cadre_answers_must_name_a_cadre_the_user_may_see(huangpu_people):
                 submission_create(form=form, data=data, user=liaison.user)
             assert list(errors_of(excinfo).values()) == [["请从列表中选择。"]]
         assert Submission.objects.filter(form=form).count() == 1
+
+
+def test_many_answers_are_stored_together_or_not_at_all(huangpu_people):
+    with schema_context("huangpu"):
+        form = form_create(title="探访", key="cadre-visit")
+        form_field_add(form=form, name="who", field_type="cadre", label="军休干部", required=True)
+        form_field_add(form=form, name="minutes", field_type="integer", label="时长（分钟）", min_value=1)
+        form_publish(form=form)
+        wang, zhao = huangpu_people["wang"], huangpu_people["zhao"]
+        made = submission_bulk_create(
+            form=form,
+            rows=[{"data": {"who": wang.pk, "minutes": "20"}, "cadre": wang.pk}, {"data": {"who": zhao.pk}}],
+        )
+        stored = list(
+            Submission.objects.filter(form=form).order_by("pk").values_list("data", "cadre", "state", "channel")
+        )
+        assert stored == [
+            ({"who": wang.pk, "minutes": 20}, wang.pk, "submitted", "import"),
+            ({"who": zhao.pk}, None, "submitted", "import"),
+        ]
+        assert [submission.pk for submission in made] == list(
+            Submission.objects.filter(form=form).order_by("pk").values_list("pk", flat=True)
+        )
+        with pytest.raises(ValidationError) as excinfo:
+            submission_bulk_create(
+                form=form,
+                rows=[{"data": {"who": wang.pk}}, {"data": {"who": wang.pk, "minutes": 0}}, {"data": {"who": 999999}}],
+            )
+        assert errors_of(excinfo) == {"2.minutes": ["不能小于 1。"]}
+        with pytest.raises(ValidationError) as excinfo:
+            submission_bulk_create(form=form, rows=[{"data": {"who": wang.pk}}, {"data": {"who": 999999}}])
+        assert errors_of(excinfo) == {"2.who": ["请从列表中选择。"]}
+        # A liaison may name only the cadres of their own rest home (赵建华 lives in the other).
+        with pytest.raises(ValidationError):
+            submission_bulk_create(form=form, rows=[{"data": {"who": zhao.pk}}], user=huangpu_people["liaison"].user)
+        assert Submission.objects.filter(form=form).count() == 2
