@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from junxiu.views import centre_directory
 
 from content.public_views import display_set
@@ -12,5 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("display/", display_set, name="display"),
     path("citywide/", include("content.bureau.urls")),
+    # The schema of this host's own URLs (the bureau's API), not ROOT_URLCONF's (a centre's).
+    path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("reports.urls")),
 ]
