@@ -12,9 +12,12 @@
          <tbody><tr><th scope="row">Category</th><td data-value="12.5">12.5</td>…</tr>…</tbody>
        </table>
      </figure>
-   Categories are the row headers, series the column headers after the first, values come from data-value only
-   (empty or missing = no value: nothing is drawn for it, never 0; the tooltip shows the cell's own text, e.g. "<5").
-   With data-percent="true" the values are fractions 0–1, shown as percentages.
+   Categories are the row headers (a .stale / .partial marker in one follows the name in brackets), series the
+   column headers after the first, except those with data-chart-skip and those where no body cell has a data-value;
+   values come from data-value only (empty, missing or not a number, e.g. "None" = no value: nothing is drawn for
+   it, never 0; the tooltip shows the cell's own text, e.g. "<5"). The <tfoot> is not drawn. With
+   data-percent="true" (any case) the values are fractions 0–1, shown as percentages; data-higher-better only
+   adds "数值越高/越低越好" to the chart's label.
 
    Loaded after vendor/echarts/echarts.min.js (+ langZH.js); runs on DOMContentLoaded. window.junxiuCharts.render(root)
    (re)renders the figures in root (an element or the document). */
@@ -34,7 +37,7 @@
   const CHART_HEIGHT = 320; // px for vertical bars and lines
   const CANVAS_CLASS = 'chart-canvas';
 
-  const rendered = new Set(); // the chart containers alive, for the one resize listener
+  const rendered = new Map(); // the chart containers alive → horizontal?, for the one resize listener
 
   const numberFormat = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 2 });
   const percentFormat = new Intl.NumberFormat('zh-CN', { style: 'percent', maximumFractionDigits: 1 });
@@ -61,45 +64,83 @@
     return Number.isFinite(value) ? value : null;
   }
 
-  /* The table as {categoryLabel, categories, series: [{name, values, texts}]}; null when there is nothing to draw. */
+  /* A row header's text; markers in it (.stale, .partial, [data-chart-note]) follow the name in brackets. */
+  function categoryName(cell) {
+    const copy = cell.cloneNode(true);
+    const notes = [];
+    Array.prototype.forEach.call(copy.querySelectorAll('.stale, .partial, [data-chart-note]'), function (marker) {
+      const note = cleanText(marker);
+      if (note) {
+        notes.push(note);
+      }
+      marker.parentNode.removeChild(marker);
+    });
+    return cleanText(copy) + (notes.length ? '（' + notes.join('，') + '）' : '');
+  }
+
+  /* The table as {categoryLabel, categories, series: [{name, values, texts}]}; null when there is nothing to draw.
+     Columns whose header has data-chart-skip, and columns where no body cell has a data-value (a total, a
+     comparison), are not series. The <tfoot> (city total) is not drawn. */
   function readTable(table) {
     const headRow = table.tHead && table.tHead.rows[0];
     const headCells = headRow ? Array.prototype.slice.call(headRow.cells) : [];
     if (headCells.length < 2) {
       return null;
     }
-    const series = headCells.slice(1).map(function (cell) {
-      return { name: cleanText(cell), values: [], texts: [] };
-    });
-    const categories = [];
+    const rows = [];
     Array.prototype.forEach.call(table.tBodies, function (body) {
       Array.prototype.forEach.call(body.rows, function (row) {
-        const cells = Array.prototype.slice.call(row.cells);
-        if (!cells.length) {
-          return;
+        if (row.cells.length) {
+          rows.push(Array.prototype.slice.call(row.cells));
         }
-        categories.push(cleanText(cells[0]));
-        series.forEach(function (s, i) {
-          const cell = cells[i + 1];
-          s.values.push(parseValue(cell));
-          s.texts.push(cleanText(cell));
-        });
       });
     });
-    if (!categories.length) {
+    if (!rows.length) {
       return null;
     }
-    return { categoryLabel: cleanText(headCells[0]), categories: categories, series: series };
+    const series = [];
+    headCells.slice(1).forEach(function (head, i) {
+      const column = i + 1;
+      const cells = rows.map(function (cells) {
+        return cells[column];
+      });
+      const hasData = cells.some(function (cell) {
+        return cell && cell.hasAttribute('data-value');
+      });
+      if (head.hasAttribute('data-chart-skip') || !hasData) {
+        return;
+      }
+      series.push({
+        name: cleanText(head),
+        values: cells.map(parseValue),
+        texts: cells.map(cleanText),
+      });
+    });
+    if (!series.length) {
+      return null;
+    }
+    return {
+      categoryLabel: cleanText(headCells[0]),
+      categories: rows.map(function (cells) {
+        return categoryName(cells[0]);
+      }),
+      series: series,
+    };
+  }
+
+  /* true / false / null from "true" / "false" (any case: Django renders True and False) / anything else. */
+  function flag(figure, name) {
+    const value = (figure.getAttribute(name) || '').trim().toLowerCase();
+    return value === 'true' ? true : value === 'false' ? false : null;
   }
 
   function settings(figure) {
-    const kind = figure.getAttribute('data-chart');
-    const higher = figure.getAttribute('data-higher-better');
+    const kind = (figure.getAttribute('data-chart') || '').trim();
     return {
       kind: KINDS.indexOf(kind) >= 0 ? kind : 'bar',
       unit: (figure.getAttribute('data-unit') || '').trim(),
-      percent: figure.getAttribute('data-percent') === 'true',
-      higherBetter: higher === 'true' ? true : higher === 'false' ? false : null,
+      percent: flag(figure, 'data-percent') === true,
+      higherBetter: flag(figure, 'data-higher-better'),
     };
   }
 
@@ -151,6 +192,19 @@
     return text + '。图表的数据见下方表格。';
   }
 
+  function marker(color, hollow) {
+    const fill = hollow ? 'border:2px solid ' + color + ';box-sizing:border-box' : 'background-color:' + color;
+    return (
+      '<span aria-hidden="true" style="display:inline-block;margin-right:6px;border-radius:50%;width:12px;' +
+      'height:12px;vertical-align:middle;' + fill + '"></span>'
+    );
+  }
+
+  /* Category names of a horizontal chart get at most 35% of its width (on a phone the bars need the rest). */
+  function labelWidth(container) {
+    return Math.max(72, Math.round(container.clientWidth * 0.35));
+  }
+
   function chartHeight(data, opts) {
     const legend = data.series.length > 1 ? 40 : 0;
     if (opts.kind === 'hbar' || opts.kind === 'stacked-hbar') {
@@ -162,7 +216,7 @@
     return CHART_HEIGHT + legend + (crowded ? 60 : 0);
   }
 
-  function buildOption(data, opts, caption) {
+  function buildOption(data, opts, caption, container) {
     const horizontal = opts.kind === 'hbar' || opts.kind === 'stacked-hbar';
     const stacked = opts.kind === 'stacked' || opts.kind === 'stacked-hbar';
     const line = opts.kind === 'line';
@@ -176,7 +230,12 @@
       data: data.categories,
       inverse: horizontal, // a horizontal chart lists the categories top-down, in the table's order
       boundaryGap: !line,
-      axisLabel: Object.assign({ interval: 0, rotate: crowded ? 40 : 0 }, text),
+      axisLabel: Object.assign(
+        horizontal
+          ? { interval: 0, width: labelWidth(container), overflow: 'truncate' } // the table has the whole name
+          : { interval: 0, rotate: crowded ? 40 : 0 },
+        text
+      ),
       axisLine: { lineStyle: { color: MUTED } },
       axisTick: { alignWithLabel: true, lineStyle: { color: MUTED } },
     };
@@ -186,7 +245,8 @@
       axisLabel: Object.assign({ formatter: axisFormatter(opts), hideOverlap: true }, text),
       splitLine: { lineStyle: { color: '#d0d0d0' } },
       name: !opts.percent && opts.unit && opts.unit !== '%' ? '单位：' + opts.unit : '',
-      nameLocation: 'end',
+      nameLocation: horizontal ? 'middle' : 'end', // under the axis labels on a horizontal chart
+      nameGap: horizontal ? 30 : 15,
       nameTextStyle: Object.assign({}, text),
     };
     if (opts.percent && largestTotal(data, stacked) <= 1) {
@@ -263,6 +323,8 @@
         confine: true,
         axisPointer: { type: line ? 'line' : 'shadow' },
         textStyle: { color: TEXT, fontSize: 15, fontFamily: FONT_FAMILY },
+        // Every series at the category, those without a value with the table's own text (e.g. "<5"). ECharts
+        // offers no tooltip where no series has a value: the table shows those.
         formatter: function (params) {
           const list = Array.isArray(params) ? params : [params];
           if (!list.length) {
@@ -270,15 +332,11 @@
           }
           const index = list[0].dataIndex;
           const lines = ['<strong>' + escapeHtml(data.categories[index]) + '</strong>'];
-          list.forEach(function (p) {
-            const s = data.series[p.seriesIndex];
-            if (!s) {
-              return;
-            }
-            const value = s.values[p.dataIndex];
-            const shown = value === null ? s.texts[p.dataIndex] || '无数据' : format(value);
+          data.series.forEach(function (s, i) {
+            const value = s.values[index];
+            const shown = value === null ? s.texts[index] || '无数据' : format(value);
             const name = multi ? escapeHtml(s.name) + '：' : '';
-            lines.push(p.marker + name + escapeHtml(shown));
+            lines.push(marker(PALETTE[i % PALETTE.length], value === null) + name + escapeHtml(shown));
           });
           return lines.join('<br>');
         },
@@ -323,8 +381,8 @@
     table.parentNode.insertBefore(container, table);
     try {
       const chart = echarts.init(container, null, { locale: 'ZH', renderer: 'svg' });
-      chart.setOption(buildOption(data, opts, caption));
-      rendered.add(container);
+      chart.setOption(buildOption(data, opts, caption, container));
+      rendered.set(container, opts.kind === 'hbar' || opts.kind === 'stacked-hbar');
       figure.classList.add('chart-ready');
     } catch (error) {
       // The table is the chart's content: a failed chart only leaves it alone.
@@ -350,11 +408,14 @@
   let resizeTimer = null;
   function resizeAll() {
     resizeTimer = null;
-    rendered.forEach(function (container) {
+    rendered.forEach(function (horizontal, container) {
       const instance = window.echarts && window.echarts.getInstanceByDom(container);
       if (!container.isConnected || !instance) {
         dispose(container);
         return;
+      }
+      if (horizontal) {
+        instance.setOption({ yAxis: { axisLabel: { width: labelWidth(container) } } });
       }
       instance.resize();
     });
