@@ -174,9 +174,18 @@ def cadre_movements(*, start: dt.date, end: dt.date) -> list[tuple[str, dt.date]
     """(kind, day) of each reception, transfer in, transfer out and death between start and end (inclusive)."""
     from registry.models import CadreTombstone
 
+    arrived = {
+        pk: timezone.localtime(at).date()
+        for pk, at in _cadre_events()
+        .filter(pgh_label="transfer_in")
+        .values_list("pgh_obj_id")
+        .annotate(at=Max("pgh_created_at"))
+    }
+    # A reception date a cadre brought along from the centre that received them is that centre's, not this one's.
     moves: list[tuple[str, dt.date]] = [
         ("received", day)
-        for day in Cadre.objects.filter(received_on__range=(start, end)).values_list("received_on", flat=True)
+        for pk, day in Cadre.objects.filter(received_on__range=(start, end)).values_list("pk", "received_on")
+        if pk not in arrived or day > arrived[pk]
     ]
     moves += [
         ("deceased", day)

@@ -164,7 +164,8 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 
 def _complaint_rows(periods: list[Period], today: dt.date, names: dict) -> list[Row]:
     year = periods[0]
-    now = timezone.now()
+    # As of the end of `today` (a retired centre's figures stop at its retirement), never later than now.
+    now = min(timezone.now(), timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time())))
     limit = dt.timedelta(days=settings.JUNXIU_COMPLAINT_ANSWER_DAYS)
     complaints = complaint_report_rows(start=year.start, end=year.end)
     out: list[Row] = []

@@ -174,8 +174,9 @@ def city_total(grid: Grid, centre_ids: list[int], key: str = "") -> Cell:
 
 def suppress(grid: Grid, centre_ids: list[int], threshold: int | None = None) -> Grid:
     """Mark cells of fewer than `threshold` people (but not none) as suppressed, and, where the breakdown adds up to
-    a total that is shown (the centre's, or the city's for one breakdown cell), also the next smallest cell, so
-    no suppressed cell can be recovered by subtraction. Centre totals stay as they are."""
+    a total that is shown (the centre's, or the city's for one breakdown cell), also the next smallest cell —
+    preferably one its crossing line can protect in turn — until no line has a single hidden cell, so no suppressed
+    cell can be recovered by subtraction. Centre totals stay as they are."""
     threshold = settings.JUNXIU_SMALL_CELL if threshold is None else threshold
     if not grid.indicator.persons or not grid.keys:
         return grid
@@ -184,17 +185,30 @@ def suppress(grid: Grid, centre_ids: list[int], threshold: int | None = None) ->
         cell.suppressed = cell.value is not None and 0 < cell.value < threshold
     if not grid.indicator.partition:
         return grid
-    lines = [[k for k in cells if k[0] == c] for c in centre_ids] + [[k for k in cells if k[1] == b] for b in grid.keys]
+    rows: dict[int, list] = {c: [] for c in centre_ids}
+    columns: dict[str, list] = {b: [] for b in grid.keys}
+    for key in cells:
+        rows[key[0]].append(key)
+        columns.setdefault(key[1], []).append(key)
+    lines = [(line, True) for line in rows.values()] + [(line, False) for line in columns.values()]
+
+    def protectable(key: tuple[int, str], in_row: bool) -> bool:
+        """Whether the cell's crossing line (its column, for a cell chosen in a row) has another cell hidden or
+        to hide: if not, that line's total would give the cell away again."""
+        crossing = columns[key[1]] if in_row else rows[key[0]]
+        return any(k != key and (cells[k].suppressed or (cells[k].value or 0) > 0) for k in crossing)
+
     changed = True
     while changed:
         changed = False
-        for line in lines:
+        for line, in_row in lines:
             hidden = [k for k in line if cells[k].suppressed]
             if len(hidden) != 1:
                 continue
             others = [k for k in line if not cells[k].suppressed and (cells[k].value or 0) > 0]
             if others:
-                smallest = min(others, key=lambda k: (cells[k].value, k))
+                useful = [k for k in others if protectable(k, in_row)] or others
+                smallest = min(useful, key=lambda k: (cells[k].value, k))
                 cells[smallest].suppressed = True
                 changed = True
     return grid
