@@ -27,8 +27,9 @@ lint: install
 	DJANGO_SETTINGS_MODULE=junxiu.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 # The browser tests drive Debian's Chromium (with CJK fonts) through Playwright; the in-page evaluator runs in Node.
+# The bureau's PDFs (WeasyPrint) need Pango and the same CJK fonts.
 # Installed with apt when missing and we are root (CI is); otherwise those tests skip, saying why (and fail in CI).
-BROWSER_DEPS := chromium fonts-noto-cjk nodejs
+BROWSER_DEPS := chromium fonts-noto-cjk nodejs libpango-1.0-0 libpangoft2-1.0-0
 browser-deps:
 	@missing=""; for pkg in $(BROWSER_DEPS); do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; \
