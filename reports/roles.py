@@ -31,8 +31,10 @@ def bureau_role(user) -> BureauRole | None:
         return None  # a centre's user is never a bureau user
     if user.is_superuser:
         return BureauRole.HEAD
-    names = {group.name for group in user.groups.all()}
-    return next((role for role in BureauRole if role.value in names), None)
+    if not hasattr(user, "_bureau_role"):  # read once per request's user
+        names = set(user.groups.values_list("name", flat=True))
+        user._bureau_role = next((role for role in BureauRole if role.value in names), None)
+    return user._bureau_role
 
 
 def bureau_can(user, action: str) -> bool:
@@ -47,3 +49,4 @@ def bureau_role_grant(*, user, role: BureauRole) -> None:
     user.groups.remove(*Group.objects.filter(name__in=BureauRole.values))
     group, _created = Group.objects.get_or_create(name=BureauRole(role).value)
     user.groups.add(group)
+    user.__dict__.pop("_bureau_role", None)

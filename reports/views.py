@@ -17,6 +17,7 @@ from reports.filters import Filters, filters_parse
 from reports.models import CentreRefresh, Indicator, RefreshRun
 from reports.periods import Period, PeriodError
 from reports.selectors import (
+    Cell,
     Grid,
     cell_text,
     centre_states,
@@ -119,6 +120,11 @@ def overview(request):
     return render(request, "reports/overview.html", context)
 
 
+def _summed(grid: Grid, centre_id: int) -> Cell:
+    values = [c.value for (centre, key), c in grid.cells.items() if centre == centre_id and key and c.value is not None]
+    return Cell(sum(values)) if values else Cell()
+
+
 def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[dict]:
     period = filters.period
     chosen = [i for i in indicators.values() if i.area == area]
@@ -134,8 +140,11 @@ def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[d
         grid, before = grids[(period.key, indicator.code)], grids[(period.last_year().key, indicator.code)]
         suppress(grid, ids)
         rows = []
+        summed = indicator.partition and not any((s.centre.pk, "") in grid.cells for s in states)
         for state in states:
             now_cell, old_cell = grid.cell(state.centre.pk), before.cell(state.centre.pk)
+            if summed:  # a breakdown that adds up: the centre's total is shown as it is
+                now_cell, old_cell = _summed(grid, state.centre.pk), _summed(before, state.centre.pk)
             rows.append(
                 {
                     "state": state,
@@ -158,12 +167,15 @@ def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[d
                 }
             )
         city, city_before = city_total(grid, ids), city_total(before, ids)
+        if summed:
+            city = Cell(sum(r["cell"].value or 0 for r in rows)) if grid.cells else Cell()
+            city_before = Cell(sum(_summed(before, i).value or 0 for i in ids)) if before.cells else Cell()
         tables.append(
             {
                 "indicator": indicator,
                 "keys": [grid.labels[k] for k in grid.keys],
                 "rows": rows,
-                "has_total": any((s.centre.pk, "") in grid.cells for s in states),
+                "has_total": summed or any((s.centre.pk, "") in grid.cells for s in states),
                 "city": format_value(indicator, city.value),
                 "city_before": format_value(indicator, city_before.value),
                 "city_change": format_change(indicator, city.value, city_before.value),
