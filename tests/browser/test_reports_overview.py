@@ -25,6 +25,7 @@ def test_the_centres_are_there(centres):
 
 @pytest.fixture
 def bureau_figures(committed_db, centre_server):
+    remove_user()  # left by an interrupted run
     user = get_user_model().objects.create_user(username="browser-bureau", password=PASSWORD)
     bureau_role_grant(user=user, role=BureauRole.ANALYST)
     for centre in Centre.objects.filter(kind=Centre.Kind.CENTRE, status=Centre.Status.ACTIVE):
@@ -32,8 +33,15 @@ def bureau_figures(committed_db, centre_server):
     yield user
     Fact.objects.filter(year=YEAR).delete()
     CentreRefresh.objects.filter(year=YEAR).delete()
-    user.delete()
+    remove_user()
     connection.set_schema_to_public()
+
+
+def remove_user() -> None:
+    """Without the ORM's cascade, which would look for centre-only tables (inbox preferences…) in public."""
+    users = get_user_model().objects.filter(username="browser-bureau")
+    get_user_model().groups.through.objects.filter(user__in=users).delete()
+    users._raw_delete(users.db)
 
 
 def log_in(page, base: str) -> None:
@@ -75,6 +83,6 @@ def test_overview_is_complete_without_javascript(browser, bureau_figures, centre
     assert tables.count() == headline
     assert tables.first.is_visible()
     rows = page.locator("figure.report-chart table.chart-data tbody tr th").all_inner_texts()
-    assert rows[:3] == ["长宁区军休中心", "黄浦区军休中心", "普陀区军休中心"]
+    assert [row.split()[0] for row in rows[:3]] == ["长宁区军休中心", "黄浦区军休中心", "普陀区军休中心"]
     assert page.locator(".card .figure").count() == headline
     context.close()
