@@ -139,8 +139,7 @@ def _head_id() -> int | None:
     return Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").values_list("pk", flat=True).first()
 
 
-def _subjects(rule: ReminderRule, today: dt.date) -> list[Subject]:
-    head = _head_id()
+def _subjects(rule: ReminderRule, today: dt.date, head: int | None) -> list[Subject]:
     if rule.subject == ReminderRule.Subject.CENTRE:
         return [Subject("centre", 0, head)]
     if rule.subject == ReminderRule.Subject.STAFF:
@@ -203,11 +202,12 @@ def due_items_sweep(
     chosen = ReminderRule.objects.filter(active=True)
     if rules is not None:
         chosen = chosen.filter(key__in=list(rules))
+    head = _head_id()  # who answers where no liaison does
     for rule in chosen:
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
-            result.created += _create_for_cadres(rule, today, working, now)
+            result.created += _create_for_cadres(rule, today, working, now, head)
         else:
-            result.created += _create_each(rule, today, working, now)
+            result.created += _create_each(rule, today, working, now, head)
         result.done += _fulfil(rule, today, now)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=now
@@ -223,9 +223,10 @@ ITEM_DEFAULTS = "state, escalation_level, fulfilled_by, waived_reason, created_a
 ITEM_TYPES = ("bigint", "text", "bigint", "text", "date", "date", "bigint")  # of ITEM_COLUMNS, for unnest
 
 
-def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime) -> int:
+def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime, head: int | None) -> int:
     """Items for subjects with periods of their own (N days after a date), staff and the centre: built in Python."""
-    wanted = [(subject, period) for subject in _subjects(rule, today) for period in _periods(rule, subject, today)]
+    subjects = _subjects(rule, today, head)
+    wanted = [(subject, period) for subject in subjects for period in _periods(rule, subject, today)]
     # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
     # still guards against a concurrent sweep (ON CONFLICT DO NOTHING).
     existing = set(
@@ -251,11 +252,12 @@ def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: 
         return cursor.rowcount
 
 
-def _create_for_cadres(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime) -> int:
+def _create_for_cadres(
+    rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime, head: int | None
+) -> int:
     """Items for cadres under a calendar cadence share one period, so they are made by one INSERT … SELECT from the
     cadres the rule concerns that have no item yet (ON CONFLICT DO NOTHING guards a concurrent sweep)."""
     created = 0
-    head = _head_id()
     for period in _periods(rule, None, today):
         missing = DueItem.objects.filter(
             rule=rule, subject_type="cadre", subject_id=OuterRef("pk"), period_key=period.key
@@ -358,12 +360,19 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime) -> int:
         ReminderRule.objects.filter(pk=rule.pk).update(swept_at=checked)
     if not rows:
         return 0
-    earliest = min(row[2] for row in rows)
-    # Items the last sweep already checked can only be fulfilled by a submission made or changed since.
-    changed_since = None
-    if kind == "form" and rule.swept_at is not None and all(row[4] <= rule.swept_at for row in rows):
-        changed_since = rule.swept_at - SETTLE
-    evidence = _evidence(rule, kind, earliest, today, {row[1] for row in rows}, changed_since=changed_since)
+    # Items the last sweep already checked can only be fulfilled by a submission made or changed since; the ones
+    # made since then are read in full, from their own earliest period (today's, for a daily rule).
+    checked_before = rule.swept_at if kind == "form" else None
+    seen = [row for row in rows if checked_before is not None and row[4] <= checked_before]
+    fresh = [row for row in rows if checked_before is None or row[4] > checked_before]
+    evidence: dict[int, list] = {}
+    for group, changed_since in ((seen, checked_before and checked_before - SETTLE), (fresh, None)):
+        if not group:
+            continue
+        earliest = min(row[2] for row in group)
+        found = _evidence(rule, kind, earliest, today, {row[1] for row in group}, changed_since=changed_since)
+        for subject, days in found.items():
+            evidence.setdefault(subject, []).extend(days)
     done = [
         pk
         for pk, subject_id, start, due, _created in rows
