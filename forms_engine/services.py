@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -429,12 +430,17 @@ def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None,
 
 @transaction.atomic
 def submission_bulk_create(
-    *, form: FormDefinition, rows: Sequence[Mapping[str, Any]], user=None, channel: str = "import"
+    *,
+    form: FormDefinition,
+    rows: Sequence[Mapping[str, Any]],
+    user=None,
+    channel: str = "import",
+    at: Sequence[dt.datetime] | None = None,
 ) -> list[Submission]:
     """Validate many answers against the form's current version and store them together (imports, the demo).
 
     Each row is {"data": answers, "cadre": a cadre's id or None}. One invalid row refuses them all, its errors
-    keyed by row number (from 1) and field.
+    keyed by row number (from 1) and field. `at`: when each row was submitted, for records of the past (default now).
     """
     _require(form, user, "fill")
     if form.current_version_id is None:
@@ -454,25 +460,42 @@ def submission_bulk_create(
     refs = [ref for n, cleaned in enumerate(cleaned_rows, 1) for ref in _references(fields, cleaned, found, f"{n}.")]
     _references_exist(refs, found, user)
     state = form.workflow.get("initial", "submitted")
-    made = Submission.objects.bulk_create(
-        [
-            Submission(
-                form=form,
-                version_id=version.pk,
-                data=cleaned,
-                cadre_id=row.get("cadre"),
-                state=state,
-                created_by=_user(user),
-                channel=channel,
-            )
-            for row, cleaned in zip(rows, cleaned_rows, strict=True)
-        ],
-        batch_size=1000,
-    )
+    made = [
+        Submission(
+            form=form,
+            version_id=version.pk,
+            data=cleaned,
+            cadre_id=row.get("cadre"),
+            state=state,
+            created_by=_user(user),
+            channel=channel,
+        )
+        for row, cleaned in zip(rows, cleaned_rows, strict=True)
+    ]
+    if at is None:
+        Submission.objects.bulk_create(made, batch_size=1000)
+    else:
+        _insert_as_of(made, at)
     if form.has_webhooks:
         for submission in made:
             submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
     return made
+
+
+def _insert_as_of(submissions: list[Submission], moments: Sequence[dt.datetime]) -> None:
+    """Insert keeping the given submission times: bulk_create would stamp every row with now (auto_now_add), and
+    changing them afterwards would write every row twice."""
+    for submission, moment in zip(submissions, moments, strict=True):
+        submission.created_at = submission.updated_at = moment
+    fields = [field for field in Submission._meta.concrete_fields if not field.primary_key]
+    queryset = Submission.objects.all()
+    for start in range(0, len(submissions), 1000):
+        batch = submissions[start : start + 1000]
+        # raw: the values exactly as set on the objects (Django's own path for loading fixtures).
+        ids = queryset._insert(batch, fields=fields, returning_fields=Submission._meta.db_returning_fields, raw=True)
+        for submission, (pk,) in zip(batch, ids, strict=True):
+            submission.pk = pk
+            submission._state.adding, submission._state.db = False, queryset.db
 
 
 @transaction.atomic

@@ -228,3 +228,24 @@ def test_many_answers_are_stored_together_or_not_at_all(huangpu_people):
         with pytest.raises(ValidationError):
             submission_bulk_create(form=form, rows=[{"data": {"who": zhao.pk}}], user=huangpu_people["liaison"].user)
         assert Submission.objects.filter(form=form).count() == 2
+
+
+def test_answers_of_the_past_keep_the_time_they_were_given(huangpu_people):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    wang = huangpu_people["wang"]
+    given = [
+        dt.datetime(2025, 3, 4, 9, 15, tzinfo=ZoneInfo("Asia/Shanghai")),
+        dt.datetime(2025, 3, 5, 16, 40, tzinfo=ZoneInfo("Asia/Shanghai")),
+    ]
+    with schema_context("huangpu"):
+        form = form_create(title="探访", key="cadre-visit")
+        form_field_add(form=form, name="who", field_type="cadre", label="军休干部", required=True)
+        form_publish(form=form)
+        made = submission_bulk_create(
+            form=form, rows=[{"data": {"who": wang.pk}, "cadre": wang.pk}, {"data": {"who": wang.pk}}], at=given
+        )
+        stored = list(Submission.objects.filter(form=form).order_by("pk").values_list("pk", "created_at", "updated_at"))
+        assert stored == [(made[0].pk, given[0], given[0]), (made[1].pk, given[1], given[1])]
+        assert len({s.receipt for s in made}) == 2
