@@ -22,9 +22,8 @@ from content.forms import AccessCodeIssueForm, OutingReturnForm
 from content.models import ActivityPage, CoursePage
 from content.selectors import outings_for_return, signup_counts, signups_for_page
 from forms_engine.selectors import form_published_by_key
-from forms_engine.services import user_roles
 from registry.selectors import access_cadre_by_id
-from tenants.roles import Role
+from tenants.roles import Role, user_roles
 
 OUTING_ROLES = {Role.CENTRE_ADMIN.value, Role.EDITOR.value, Role.CASEWORKER.value}
 RETURN_FORM_KEY = "activity-return"

@@ -16,7 +16,7 @@ from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty, s
 from forms_engine.models import FormDefinition, FormField, FormVersion, FormWebhook, Submission, SubmissionChange
 from forms_engine.webhooks import submission_webhooks_queue
 from forms_engine.workflows import workflow_for
-from tenants.roles import Role, role_group_name
+from tenants.roles import Role, user_roles
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EXPRESSION_ATTRS = ("relevant", "required_if", "constraint", "calculation")
@@ -237,14 +237,6 @@ def form_publish(*, form: FormDefinition, user=None) -> FormVersion:
 
 
 # ---------------------------------------------------------------- access
-
-
-def user_roles(user) -> set[str]:
-    """The centre roles a user holds (remembered on the user object for the request)."""
-    if not hasattr(user, "_junxiu_roles"):
-        names = {role_group_name(role): str(role) for role in Role}
-        user._junxiu_roles = {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
-    return user._junxiu_roles
 
 
 def form_user_can(*, form: FormDefinition, user, action: str) -> bool:

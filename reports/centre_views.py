@@ -20,12 +20,11 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from forms_engine.services import user_roles
 from reports.models import ImprovementAction, Scorecard
 from reports.scorecard_forms import ActionStatusForm, ImprovementActionForm
 from reports.selectors import format_value, improvement_actions, scorecard_current, scorecard_results
 from reports.services import improvement_action_create, improvement_action_set_status
-from tenants.roles import Role
+from tenants.roles import Role, user_roles
 
 WEAK = ("red", "amber")
 COLOUR_LABELS = {

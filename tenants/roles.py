@@ -25,3 +25,11 @@ def role_groups_setup(**_context) -> None:
 
 def role_group(role: Role) -> Group:
     return Group.objects.get(name=role_group_name(role))
+
+
+def user_roles(user) -> set[str]:
+    """The centre roles a user holds (remembered on the user object for the request)."""
+    if not hasattr(user, "_junxiu_roles"):
+        names = {role_group_name(role): str(role) for role in Role}
+        user._junxiu_roles = {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
+    return user._junxiu_roles
