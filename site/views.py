@@ -2,9 +2,8 @@
 
 from django.shortcuts import render
 
-from reports.access import bureau_required, page_context
-
 from registry.selectors import cadre_counts_by_centre
+from reports.access import bureau_required, page_context
 from tenants.selectors import centre_list, centre_primary_domain
 
 
