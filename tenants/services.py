@@ -120,9 +120,11 @@ def centre_create(*, code: str, name: str, domain: str | None = None, admin_emai
 
 
 def centre_setup_sync() -> list[str]:
-    """Run the repeatable set-up steps in every centre (after an upgrade adds an app's roles); returns the codes."""
+    """Run the repeatable set-up steps in every active centre (after an upgrade adds an app's roles); returns the
+    codes. A retired centre is left as it is: its periodic tasks stay stopped."""
     synced = []
-    for centre in Centre.objects.filter(kind=Centre.Kind.CENTRE).prefetch_related("domains"):
+    centres = Centre.objects.filter(kind=Centre.Kind.CENTRE, status=Centre.Status.ACTIVE)
+    for centre in centres.prefetch_related("domains"):
         with transaction.atomic(), schema_context(centre.schema_name):
             centre_setup_run(centre=centre, domain=centre.domains.first(), repeatable_only=True)
         synced.append(centre.schema_name)

@@ -13,7 +13,7 @@ from wagtail.models import Page, Site
 from content.models import HomePage
 from tenants import setup
 from tenants.models import Centre, Domain
-from tenants.services import ProvisioningError, centre_create, centre_retire
+from tenants.services import ProvisioningError, centre_create, centre_retire, centre_setup_sync
 from tenants.tasks import CentreContextError, centre_task_run
 from tests.conftest import client_for
 
@@ -131,6 +131,8 @@ def test_retire_stops_serving_and_keeps_data(centres):
     ]
     centre_retire(code="changning")
     assert Schedule.objects.filter(name__startswith="changning:").count() == 0  # its periodic tasks stop too
+    assert "changning" not in centre_setup_sync()  # and stay stopped after an upgrade's set-up sync
+    assert Schedule.objects.filter(name__startswith="changning:").count() == 0
     with pytest.raises(CentreContextError, match="retired"):
         centre_task_run("changning", "tests.tenants.centre_jobs.schema_name")
     assert client_for("changning").get("/").status_code == 404
