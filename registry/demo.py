@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pghistory
@@ -15,7 +16,7 @@ from django.db import transaction
 
 from registry.crypto import lookup_hash
 from registry.idcard import resident_id_make, shanghai_area_codes
-from registry.models import Cadre, FamilyMember, HealthCheck, RestHome, Staff, TripAbroad
+from registry.models import Cadre, FacilityRoom, FamilyMember, HealthCheck, RestHome, Staff, StaffTraining, TripAbroad
 from registry.phones import mobile_hash
 from registry.pinyin import name_search_keys
 
@@ -32,6 +33,24 @@ STREETS = ["南京东路", "淮海中路", "西藏南路", "中山南路", "复�
 DESTINATIONS = ["新加坡", "日本", "澳大利亚", "加拿大", "美国", "德国", "新西兰"]
 FINDINGS = ["血压偏高", "血糖偏高", "血脂异常", "甲状腺结节", "心电图异常"]
 DEMO_CONTEXT = {"command": "seed_demo"}
+BORN = (dt.date(1925, 1, 1), dt.date(1960, 12, 31))
+NEWCOMERS_BORN = (dt.date(1962, 1, 1), dt.date(1965, 12, 31))  # retiring now
+HOSPITALS = ["瑞金医院", "华山医院", "中山医院", "第六人民医院", "仁济医院", "长征医院", "第九人民医院"]
+
+
+@dataclass(frozen=True)
+class Shares:
+    """How common each situation is among a centre's demo cadres; the defaults are a typical district."""
+
+    lives_alone: float = 0.15
+    childless: float = 0.3  # of those living alone
+    bedridden: float = 0.05
+    disabled: float = 0.06
+    dementia: float = 0.04
+    in_care_home: float = 0.05
+
+
+DEFAULT_SHARES = Shares()
 
 
 def _rng(key: str) -> random.Random:
@@ -85,9 +104,17 @@ def demo_rest_homes_ensure(*, seed: int = 1) -> list[RestHome]:
     return homes
 
 
-def _cadre_build(rng: random.Random, index: int, homes: list[RestHome], liaisons: dict[int, list[Staff]], taken):
+def _cadre_build(
+    rng: random.Random,
+    index: int,
+    homes: list[RestHome],
+    liaisons: dict[int, list[Staff]],
+    taken,
+    shares: Shares = DEFAULT_SHARES,
+    born_between: tuple[dt.date, dt.date] = BORN,
+):
     gender = "M" if rng.random() < 0.85 else "F"
-    born = _date_between(rng, dt.date(1925, 1, 1), dt.date(1960, 12, 31))
+    born = _date_between(rng, *born_between)
     area = rng.choice(_area_codes())
     sequence = rng.randrange(500) * 2 + (1 if gender == "M" else 0)  # the 17th digit is odd for men
     number = resident_id_make(area, born, sequence)
@@ -97,8 +124,8 @@ def _cadre_build(rng: random.Random, index: int, homes: list[RestHome], liaisons
     taken.add(number)
     level = rng.choices(["division", "regiment", "nco"], weights=[2, 6, 2])[0]
     home = homes[index % len(homes)]
-    lives_alone = rng.random() < 0.15
-    in_care_home = rng.random() < 0.05
+    lives_alone = rng.random() < shares.lives_alone
+    in_care_home = rng.random() < shares.in_care_home
     name = _name(rng, gender)
     name_pinyin, name_initials = name_search_keys(name)
     state = rng.choices(["active", "abroad", "deceased"], weights=[95, 2, 3])[0]
@@ -123,10 +150,10 @@ def _cadre_build(rng: random.Random, index: int, homes: list[RestHome], liaisons
         rest_home=home,
         liaison=rng.choice(liaisons[home.pk]) if liaisons.get(home.pk) else None,
         lives_alone=lives_alone,
-        childless=lives_alone and rng.random() < 0.3,
-        bedridden=rng.random() < 0.05,
-        disabled=rng.random() < 0.06,
-        dementia=rng.random() < 0.04,
+        childless=lives_alone and rng.random() < shares.childless,
+        bedridden=rng.random() < shares.bedridden,
+        disabled=rng.random() < shares.disabled,
+        dementia=rng.random() < shares.dementia,
         in_care_home=in_care_home,
         care_home_name="上海市第一社会福利院" if in_care_home else "",
         nursing_fee_status=rng.choices(["none", "applied", "approved"], weights=[8, 1, 1])[0],
@@ -138,7 +165,7 @@ def _cadre_build(rng: random.Random, index: int, homes: list[RestHome], liaisons
     )
 
 
-def _records_build(rng: random.Random, cadre: Cadre) -> tuple[list, list, list]:
+def _records_build(rng: random.Random, cadre: Cadre, *, checks_2025: bool = True) -> tuple[list, list, list]:
     family, trips, checks = [], [], []
     surname = cadre.name[0]
     if not cadre.childless:
@@ -182,7 +209,7 @@ def _records_build(rng: random.Random, cadre: Cadre) -> tuple[list, list, list]:
                 else None,
             )
         )
-    if cadre.state != "deceased" and rng.random() < 0.6:
+    if checks_2025 and cadre.state != "deceased" and rng.random() < 0.6:
         abnormal = rng.random() < 0.2
         checks.append(
             HealthCheck(
@@ -198,18 +225,32 @@ def _records_build(rng: random.Random, cadre: Cadre) -> tuple[list, list, list]:
     return family, trips, checks
 
 
-@transaction.atomic
-def demo_registry_create(*, cadres: int, seed: int = 1) -> int:
-    """Make demo rest homes, staff and `cadres` people with family, trips and check-ups; returns how many were new."""
-    homes = demo_rest_homes_ensure(seed=seed)
+def _liaisons(homes: list[RestHome]) -> dict[int, list[Staff]]:
     liaisons: dict[int, list[Staff]] = {}
     for staff in Staff.objects.filter(rest_home__in=homes, role=Staff.Role.LIAISON, user__isnull=True).order_by("pk"):
         liaisons.setdefault(staff.rest_home_id, []).append(staff)
+    return liaisons
+
+
+@transaction.atomic
+def demo_registry_create(
+    *, cadres: int, seed: int = 1, shares: Shares = DEFAULT_SHARES, with_history: bool = False
+) -> int:
+    """Make demo rest homes, staff and `cadres` people with family, trips and check-ups; returns how many were new.
+
+    `with_history`: the demo's history records deaths and check-ups as they happen, so everyone starts alive and
+    without this year's check-up.
+    """
+    homes = demo_rest_homes_ensure(seed=seed)
+    liaisons = _liaisons(homes)
     taken: set[str] = set()
     people = []
     for index in range(cadres):
         rng = _rng(f"cadre:{seed}:{index}")
-        people.append((_cadre_build(rng, index, homes, liaisons, taken), rng))
+        cadre = _cadre_build(rng, index, homes, liaisons, taken, shares)
+        if with_history and cadre.state == Cadre.State.DECEASED:
+            cadre.state, cadre.deceased_on = Cadre.State.ACTIVE, None
+        people.append((cadre, rng))
     existing = set(Cadre.objects.filter(id_hash__in=[c.id_hash for c, _ in people]).values_list("id_hash", flat=True))
     people = [(cadre, rng) for cadre, rng in people if cadre.id_hash not in existing]
     if not people:
@@ -218,7 +259,7 @@ def demo_registry_create(*, cadres: int, seed: int = 1) -> int:
         Cadre.objects.bulk_create([cadre for cadre, _rng in people], batch_size=500)
         family, trips, checks = [], [], []
         for cadre, rng in people:
-            f, t, c = _records_build(rng, cadre)
+            f, t, c = _records_build(rng, cadre, checks_2025=not with_history)
             family += f
             trips += t
             checks += c
@@ -247,3 +288,92 @@ def demo_staff_link(*, user, role: str, seed: int = 1) -> Staff:
         with pghistory.context(**DEMO_CONTEXT):
             Cadre.objects.filter(rest_home=homes[0], liaison__user__isnull=True).update(liaison=staff)
     return staff
+
+
+def demo_newcomer_create(*, seed: int, index: int, arrives_on: dt.date, shares: Shares = DEFAULT_SHARES) -> Cadre:
+    """A synthetic cadre retiring now and handed over to the centre on `arrives_on`, not yet received."""
+    homes = demo_rest_homes_ensure(seed=seed)
+    rng = _rng(f"newcomer:{seed}:{index}")
+    taken = set()  # a clash with a cadre already there is refused by the unique keyed hash
+    cadre = _cadre_build(rng, index, homes, _liaisons(homes), taken, shares, NEWCOMERS_BORN)
+    cadre.state, cadre.deceased_on, cadre.kind = Cadre.State.ACTIVE, None, Cadre.Kind.TUIXIU
+    cadre.transfer_in_date, cadre.received_on = arrives_on, None
+    with pghistory.context(**DEMO_CONTEXT):
+        cadre.save()
+        family, _trips, _checks = _records_build(rng, cadre, checks_2025=False)
+        FamilyMember.objects.bulk_create(family)
+    return cadre
+
+
+def demo_health_checks_add(*, checks: list[tuple[int, dt.date]], seed: int = 1) -> int:
+    """Record yearly check-ups (cadre id, day) with made-up results: about one in five finds something."""
+    rows = []
+    for cadre_id, day in checks:
+        rng = _rng(f"check:{seed}:{cadre_id}:{day.isoformat()}")
+        abnormal = rng.random() < 0.2
+        rows.append(
+            HealthCheck(
+                cadre_id=cadre_id,
+                year=day.year,
+                date=day,
+                institution=rng.choice(HOSPITALS),
+                result=HealthCheck.Result.ABNORMAL if abnormal else HealthCheck.Result.NORMAL,
+                findings=rng.choice(FINDINGS) if abnormal else "",
+                follow_up_done=abnormal and rng.random() < 0.6,
+            )
+        )
+    with pghistory.context(**DEMO_CONTEXT):
+        HealthCheck.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+TRAINING_TOPICS = {
+    StaffTraining.Kind.PROFESSIONAL: "军休服务管理业务培训",
+    StaffTraining.Kind.SECURITY: "安全保密教育",
+}
+
+
+def demo_trainings_add(*, trainings: list[tuple[int, str, dt.date]]) -> int:
+    """Record staff trainings (staff id, kind, day)."""
+    rows = [
+        StaffTraining(staff_id=staff_id, kind=kind, topic=TRAINING_TOPICS.get(kind, str(kind)), date=day, hours=4)
+        for staff_id, kind, day in trainings
+    ]
+    StaffTraining.objects.bulk_create(rows)
+    return len(rows)
+
+
+def demo_facilities_ensure(*, cadres: int, area_per_cadre: float, short_rooms: tuple[str, ...] = (), seed: int = 1):
+    """Rooms of every Table 1 type and the rest homes' building area, once: enough for `cadres`, except the room
+    types named short (below the minimum) and a building area of `area_per_cadre` m² per cadre."""
+    from registry.admin_ui.facilities import TABLE_1, cadre_band
+
+    if FacilityRoom.objects.exists():
+        return 0
+    homes = demo_rest_homes_ensure(seed=seed)
+    rng = _rng(f"facilities:{seed}")
+    band = cadre_band(cadres) or 0
+    shares = [rng.uniform(0.8, 1.2) for _home in homes]
+    total = Decimal(cadres * area_per_cadre)
+    with pghistory.context(**DEMO_CONTEXT):
+        for home, share in zip(homes, shares, strict=True):
+            home.building_area = (total * Decimal(share / sum(shares))).quantize(Decimal(1))
+            home.save(update_fields=["building_area"])
+    rooms = []
+    for room_type, minimums in TABLE_1.items():
+        factor = rng.uniform(0.5, 0.85) if room_type in short_rooms else rng.uniform(1.05, 1.8)
+        area = Decimal(minimums[band] * factor).quantize(Decimal(1))
+        parts = 2 if area >= 60 and rng.random() < 0.5 else 1  # a big room type split over two rest homes
+        for _part in range(parts):
+            rooms.append(
+                FacilityRoom(
+                    rest_home=homes[len(rooms) % len(homes)],
+                    room_type=room_type,
+                    floor_area=(area / parts).quantize(Decimal("0.01")),
+                )
+            )
+    rooms.append(
+        FacilityRoom(rest_home=homes[0], room_type=FacilityRoom.RoomType.OTHER, name="心理咨询室", floor_area=20)
+    )
+    FacilityRoom.objects.bulk_create(rooms)
+    return len(rooms)
