@@ -152,3 +152,47 @@ def demo_content_ensure() -> int:
                 for cadre in cadres_served(limit=wanted):
                     signup_create(page_id=activity.pk, cadre_id=cadre.pk, now=now)
     return created
+
+
+@transaction.atomic
+def demo_activity_held(
+    *,
+    title: str,
+    category: str,
+    place: str,
+    start: dt.datetime,
+    hours: int,
+    capacity: int,
+    cadre_ids: list[int],
+    summary: str = "",
+) -> int:
+    """A past activity of the demo's history, published when sign-up opened (two weeks before), and the cadres who
+    signed up for it then, in order (the first `capacity` get places, the rest wait); returns the sign-ups made.
+
+    Added once: an activity of that title already there is left alone.
+    """
+    if ActivityPage.objects.filter(title=title).exists():
+        return 0
+    section = SectionPage.objects.filter(kind=SectionPage.Kind.ACTIVITIES).order_by("path").first()
+    if section is None:
+        return 0
+    opens = start - dt.timedelta(days=14)
+    page = ActivityPage(
+        title=title,
+        category=category,
+        place=place,
+        organiser="中心文体组",
+        start=start,
+        end=start + dt.timedelta(hours=hours),
+        capacity=capacity,
+        signup_opens=opens,
+        signup_closes=start - dt.timedelta(days=1),
+        summary=summary,
+    )
+    section.add_child(instance=page)
+    page.save_revision().publish()
+    ActivityPage.objects.filter(pk=page.pk).update(first_published_at=opens, last_published_at=opens)
+    step = dt.timedelta(days=12) / max(len(cadre_ids), 1)
+    for n, cadre_id in enumerate(cadre_ids):
+        signup_create(page_id=page.pk, cadre_id=cadre_id, now=opens + dt.timedelta(hours=1) + step * n)
+    return len(cadre_ids)
