@@ -98,6 +98,8 @@ def print_welcome(seconds: float) -> None:
         f"  市局门户 Bureau portal:  http://localhost:{PORT}/   用户 {bureau_user} / {password}",
     ]
     for centre in demo["centres"]:
+        if centre.get("profile", {}).get("retired_on"):
+            continue  # a retired centre is not served (its figures stay in the bureau's reports)
         lines.append(f"  {centre['name']}:  http://{centre['code']}.localhost:{PORT}/   后台 /admin/")
     users = ", ".join(user["username"] for user in demo["centre_users"])
     lines += [
