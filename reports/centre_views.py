@@ -22,17 +22,11 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from reports.models import ImprovementAction, Scorecard
 from reports.scorecard_forms import ActionStatusForm, ImprovementActionForm
-from reports.selectors import format_value, improvement_actions, scorecard_current, scorecard_results
+from reports.selectors import COLOUR_LABELS, format_value, improvement_actions, scorecard_current, scorecard_results
 from reports.services import improvement_action_create, improvement_action_set_status
 from tenants.roles import Role, user_roles
 
 WEAK = ("red", "amber")
-COLOUR_LABELS = {
-    "green": gettext_lazy("Green: target reached"),
-    "amber": gettext_lazy("Amber: close to the target"),
-    "red": gettext_lazy("Red: far from the target"),
-    "none": gettext_lazy("No figure"),
-}
 
 
 def may_evaluate(user) -> bool:

@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -34,6 +33,7 @@ from reports.models import Indicator, ReportAccess, ReportExport, Scorecard
 from reports.periods import Period
 from reports.roles import BureauRole, bureau_can, bureau_role
 from reports.selectors import (
+    COLOUR_LABELS,
     SUPPRESSED,
     CentreState,
     Grid,
@@ -61,12 +61,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # sheet, since as columns they would be one per rest home of the whole city.
 LOCAL_BREAKDOWNS = ("rest_home", "rule")
 
-COLOURS = {
-    "green": gettext_lazy("Target met"),
-    "amber": gettext_lazy("Near target"),
-    "red": gettext_lazy("Target not met"),
-    "none": gettext_lazy("No figure"),
-}
 FILLS = {
     "green": PatternFill("solid", fgColor="DCF0DC"),
     "amber": PatternFill("solid", fgColor="FFF1C2"),
@@ -433,7 +427,7 @@ def _scorecard_sheet(book: Workbook, data: _Data) -> None:
             colour = cell.get("colour") or "none"
             row += [
                 sheet.cell(cell.get("value"), fmt=_value_format(item.indicator)),
-                sheet.cell(str(COLOURS.get(colour, colour)), fill=FILLS.get(colour)),
+                sheet.cell(str(COLOUR_LABELS.get(colour, colour)), fill=FILLS.get(colour)),
             ]
         sheet.append(row)
     if data.results:

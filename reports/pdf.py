@@ -15,11 +15,11 @@ from django.contrib.staticfiles import finders
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reports.exports import COLOURS
 from reports.filters import Filters
 from reports.models import Indicator
 from reports.periods import Period
 from reports.selectors import (
+    COLOUR_LABELS,
     cell_text,
     centre_states,
     city_total,
@@ -63,7 +63,7 @@ def scorecard_print_context(*, year: int) -> dict:
                 {
                     "text": format_value(item.indicator, cell.get("value")),
                     "colour": colour,
-                    "label": COLOURS.get(colour, colour),
+                    "label": COLOUR_LABELS.get(colour, colour),
                 }
             )
         rows.append({**result, "cells": cells})

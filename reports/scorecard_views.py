@@ -30,6 +30,7 @@ from reports.scorecard_forms import (
     item_formset_resubmitted,
 )
 from reports.selectors import (
+    COLOUR_LABELS,
     centre_states,
     colour,
     facts_grids,
@@ -46,13 +47,6 @@ from reports.services import scorecard_publish as scorecard_publish_service
 from reports.services import scorecard_revise as scorecard_revise_service
 from tenants.models import Centre
 
-# The status a cell's colour stands for, in words (the colour is never the only sign).
-COLOUR_LABELS = {
-    "green": gettext_lazy("Green: target reached"),
-    "amber": gettext_lazy("Amber: close to the target"),
-    "red": gettext_lazy("Red: far from the target"),
-    "none": gettext_lazy("No figure"),
-}
 COLOUR_SHORT = {
     "green": gettext_lazy("Green"),
     "amber": gettext_lazy("Amber"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from reports.models import (
     CentreRefresh,
@@ -238,6 +239,15 @@ def _points(item: ScorecardItem, value: float) -> float:
     if item.target <= 0:
         return 1.0
     return max(0.0, min(value / item.target, 1.0))
+
+
+# The status a cell's colour stands for, in words (the colour is never the only sign).
+COLOUR_LABELS = {
+    "green": gettext_lazy("Green: target reached"),
+    "amber": gettext_lazy("Amber: close to the target"),
+    "red": gettext_lazy("Red: far from the target"),
+    "none": gettext_lazy("No figure"),
+}
 
 
 def colour(item: ScorecardItem, value: float | None) -> str:

@@ -154,7 +154,7 @@ def test_year_workbook_sheets_formats_chart_and_text_that_looks_like_a_formula(f
     ranking = [(r[0].value, r[1].value, r[3].value) for r in evaluation.iter_rows(min_row=2)]
     assert ranking == [(1, "huangpu", 100.0), (2, "putuo", 67.6), (3, "changning", 0.0)]
     colours = [c.value for c in next(evaluation.iter_rows(min_row=2, max_row=2))[5:]]
-    assert colours == [pytest.approx(3 / 8), "Target met", 8, "Target met"]
+    assert colours == [pytest.approx(3 / 8), "Green: target reached", 8, "Green: target reached"]
 
     months = list(book["Month by month"].iter_rows(min_row=2, values_only=True))
     assert len(months) == 4 * timezone.localdate().month  # three centres and the city, each month begun
