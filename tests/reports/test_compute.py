@@ -51,11 +51,12 @@ from registry.services import cadre_create
 from reports.compute import TABLE_1, centre_facts_compute, table1_minimum
 from reports.models import CentreRefresh, Fact, Indicator
 from reports.periods import Period
+from reports.roles import BureauRole, bureau_role_grant
 from reports.selectors import cell_text, centre_states, city_total, facts_grids, format_value
 from reports.services import centre_facts_refresh
 from tenants.models import Centre
 from tenants.services import centre_create, centre_retire
-from tests.conftest import make_user, publish_notice
+from tests.conftest import PASSWORD, client_for, make_user, publish_notice
 from tests.registry.conftest import new_cadre
 from tests.reports.conftest import at, clock, facts_of, rounded, values_of
 
@@ -432,6 +433,21 @@ def test_a_zero_denominator_is_no_value_and_reads_as_a_dash(huangpu_year, centre
     assert city_total(rate, ids).value == pytest.approx(1 / 3)
     satisfaction = grids[("2026", "complaint_satisfaction")]
     assert format_value(indicators["complaint_satisfaction"], city_total(satisfaction, ids).value) == "—"
+
+
+def test_no_value_reads_as_a_dash_on_the_centre_page_and_null_in_the_api(established, django_user_model):
+    centre_facts_refresh(centre=established["changning"], year=2026, today=TODAY)
+    user = django_user_model.objects.create_user(username="head", password=PASSWORD)
+    bureau_role_grant(user=user, role=BureauRole.HEAD)
+    client = client_for(None)
+    client.force_login(user)
+    page = client.get("/reports/centre/changning/", {"year": 2026})
+    assert page.status_code == 200
+    assert "—" in page.content.decode()
+    api = client.get("/api/reports/facts/", {"year": 2026, "centre": "changning", "indicator": "on_time_rate"})
+    assert [(r["indicator"], r["value"], r["denominator"]) for r in api.json()["results"]] == [
+        ("on_time_rate", None, 0.0)
+    ]
 
 
 # --------------------------------------------------------------------------------------------------- transfers
