@@ -38,6 +38,7 @@ from reports.selectors import (
     CentreState,
     Grid,
     centre_states,
+    city_cells_hidden,
     city_total,
     facts_grids,
     indicator_map,
@@ -318,12 +319,13 @@ def _area_columns(data: _Data, area: str) -> list[_Column]:
             ]
         if indicator.breakdown in LOCAL_BREAKDOWNS:
             continue
+        city_hidden = city_cells_hidden(grid, ids)
         for key in grid.keys:
 
-            def part(sheet, state, grid=grid, key=key, fmt=fmt, persons=indicator.persons):
+            def part(sheet, state, grid=grid, key=key, fmt=fmt, city_hidden=city_hidden):
                 if state is None:
                     cell = city_total(grid, ids, key)
-                    hidden = persons and _city_cell_hidden(grid, ids, key, cell.value)
+                    hidden = key in city_hidden
                     return sheet.cell(SUPPRESSED if hidden else cell.value, fmt=fmt, font=TOTAL_FONT)
                 cell = grid.cell(state.centre.pk, key)
                 return sheet.cell(SUPPRESSED if cell.suppressed else cell.value, fmt=fmt)
@@ -331,14 +333,6 @@ def _area_columns(data: _Data, area: str) -> list[_Column]:
             header = _("%(indicator)s: %(breakdown)s") % {"indicator": indicator.name, "breakdown": grid.labels[key]}
             columns.append(_Column(header, 12, part))
     return columns
-
-
-def _city_cell_hidden(grid: Grid, ids: list[int], key: str, value: float | None) -> bool:
-    """A city breakdown cell of people is hidden when small, or when it would give away the one centre cell of
-    its column that is hidden (the city less the cells shown)."""
-    if value is not None and 0 < value < settings.JUNXIU_SMALL_CELL:
-        return True
-    return sum(1 for c in ids if grid.cell(c, key).suppressed) == 1
 
 
 def _area_sheet(book: Workbook, data: _Data, area: str, label: str) -> None:

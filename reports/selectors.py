@@ -215,6 +215,27 @@ def suppress(grid: Grid, centre_ids: list[int], threshold: int | None = None) ->
     return grid
 
 
+def city_cells_hidden(grid: Grid, centre_ids: list[int], threshold: int | None = None) -> set[str]:
+    """The city's breakdown cells of people to hide (after `suppress`): small ones, those that would give away the
+    one hidden centre cell of their column, and, for a breakdown that adds up, a second one where a single hidden
+    city cell could be recovered from the city's total."""
+    threshold = settings.JUNXIU_SMALL_CELL if threshold is None else threshold
+    if not grid.indicator.persons or not grid.keys:
+        return set()
+    values = {key: city_total(grid, centre_ids, key).value for key in grid.keys}
+    hidden = {
+        key
+        for key, value in values.items()
+        if (value is not None and 0 < value < threshold)
+        or sum(1 for c in centre_ids if grid.cell(c, key).suppressed) == 1
+    }
+    if grid.indicator.partition and len(hidden) == 1:
+        others = [k for k in grid.keys if k not in hidden and (values[k] or 0) > 0]
+        if others:
+            hidden.add(min(others, key=lambda k: (values[k], k)))
+    return hidden
+
+
 def cell_text(indicator: Indicator, cell: Cell) -> str:
     return SUPPRESSED if cell.suppressed else format_value(indicator, cell.value)
 

@@ -17,11 +17,13 @@ from reports.filters import Filters, filters_parse
 from reports.models import CentreRefresh, Indicator, RefreshRun
 from reports.periods import Period, PeriodError
 from reports.selectors import (
+    SUPPRESSED,
     Cell,
     Grid,
     cell_text,
     centre_states,
     change_is_good,
+    city_cells_hidden,
     city_total,
     facts_grids,
     format_change,
@@ -167,6 +169,7 @@ def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[d
                 }
             )
         city, city_before = city_total(grid, ids), city_total(before, ids)
+        city_hidden = city_cells_hidden(grid, ids)
         if summed:
             city = Cell(sum(r["cell"].value or 0 for r in rows)) if grid.cells else Cell()
             city_before = Cell(sum(_summed(before, i).value or 0 for i in ids)) if before.cells else Cell()
@@ -179,7 +182,10 @@ def _area_tables(area: str, filters: Filters, states, ids, indicators) -> list[d
                 "city": format_value(indicator, city.value),
                 "city_before": format_value(indicator, city_before.value),
                 "city_change": format_change(indicator, city.value, city_before.value),
-                "city_cells": [format_value(indicator, city_total(grid, ids, k).value) for k in grid.keys],
+                "city_cells": [
+                    SUPPRESSED if k in city_hidden else format_value(indicator, city_total(grid, ids, k).value)
+                    for k in grid.keys
+                ],
                 "percent": CHARTS.get(indicator.kind, "false"),
                 "stacked": bool(indicator.partition and grid.keys),
                 "has_data": bool(grid.cells),

@@ -192,3 +192,19 @@ def test_the_portal_exists_only_on_the_bureau_host(facts, django_user_model):
     bureau.defaults["HTTP_HOST"] = "huangpu.localhost"
     response = bureau.get("/admin/registry/cadres/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_city_row_gives_no_hidden_cell_away(facts, django_user_model):
+    client = bureau_client(django_user_model, "analyst", BureauRole.ANALYST)
+    body = client.get(f"/reports/area/cadres/?year={YEAR}&centre=huangpu").content.decode()
+    table = body[body.index('id="cadres_level"') :]
+    city = table[table.index("<tfoot>") : table.index("</tfoot>")]
+    # Only huangpu: its hidden 7 and 3 would be the city's own figures; the city's 0 NCOs and total 10 stay.
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", city) == ["&lt;5", "0", "&lt;5", "10"]
+    body = client.get(f"/reports/area/cadres/?year={YEAR}").content.decode()
+    table = body[body.index('id="cadres_level"') :]
+    city = table[table.index("<tfoot>") : table.index("</tfoot>")]
+    # All three centres: the city's 7 division cadres are all huangpu's (hidden in its row), and its 15 regiment
+    # cadres less putuo's 12 shown would give huangpu's hidden 3: both city cells are hidden, the total is not.
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", city) == ["&lt;5", "0", "&lt;5", "22"]
