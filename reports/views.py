@@ -81,13 +81,18 @@ def _headline_view(indicator, grids, period, states, ids, filters) -> dict:
         code, key = ("cadres_level", filters.level) if filters.level else ("cadres_kind", filters.kind)
     grid, before = grids[(period.key, code)], grids[(period.last_year().key, code)]
     now_total, before_total = city_total(grid, ids, key), city_total(before, ids, key)
+    hidden = False
+    if key:  # one cell of a breakdown: suppressed as on its area page
+        suppress(grid, ids)
+        suppress(before, ids)
+        hidden = key in city_cells_hidden(grid, ids) or key in city_cells_hidden(before, ids)
     return {
         "indicator": indicator,
         "label": grid.labels.get(key, ""),
-        "city": format_value(indicator, now_total.value),
-        "before": format_value(indicator, before_total.value),
-        "change": format_change(indicator, now_total.value, before_total.value),
-        "good": change_is_good(indicator, now_total.value, before_total.value),
+        "city": SUPPRESSED if hidden else format_value(indicator, now_total.value),
+        "before": SUPPRESSED if hidden else format_value(indicator, before_total.value),
+        "change": "—" if hidden else format_change(indicator, now_total.value, before_total.value),
+        "good": None if hidden else change_is_good(indicator, now_total.value, before_total.value),
         "rows": _series(indicator, grid, states, key),
         "percent": CHARTS.get(indicator.kind, "false"),
     }

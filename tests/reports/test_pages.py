@@ -93,9 +93,15 @@ def test_overview_shows_city_totals_and_each_centre(facts, django_user_model):
     for name in ("黄浦区军休中心", "普陀区军休中心", "长宁区军休中心"):
         assert name in body
     assert 'data-value="10.0"' in body and 'data-value="12.0"' in body
-    # The level filter shows that level's count instead of the total.
-    body = client.get(f"/?year={YEAR}&level=division").content.decode()
-    assert re.search(r'<p class="figure">7 <span class="unit">人</span>', body)
+    # The level filter shows that level's count instead of the total, suppressed as on the cadres page: the city's
+    # regiment-level 15 would give away huangpu's hidden 3, and each centre's small or revealing cell is hidden.
+    body = client.get(f"/?year={YEAR}&level=regiment").content.decode()
+    assert re.search(r'<p class="figure">&lt;5 <span class="unit">人</span>', body)
+    first = body[body.index('<figure class="report-chart"') : body.index("</figure>")]
+    # changning has none; huangpu's 3 is small; putuo's 12 is the one other cell of its column.
+    assert re.findall(r'<td data-value="[^"]*">([^<]*)</td>', first) == ["0", "&lt;5", "&lt;5"]
+    body = client.get(f"/?year={YEAR}&kind=lixiu").content.decode()
+    assert re.search(r'<p class="figure">22 <span class="unit">人</span>', body)
     # Only chosen centres.
     body = client.get(f"/?year={YEAR}&centre=putuo").content.decode()
     assert re.search(r'<p class="figure">12 <span class="unit">人</span>', body)
