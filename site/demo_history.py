@@ -304,7 +304,8 @@ class History:
 
     # ------------------------------------------------------------ the day loop
 
-    def make(self, *, log: Callable[[str], None] = lambda _line: None) -> HistoryResult:
+    def make(self) -> HistoryResult:
+        """Every day from start to end, then what needs no sweep: complaints, the survey, activities."""
         for day in _days(self.start, self.end):
             if day == self.start or (day.month, day.day) == (1, 1):
                 self._plan_year(day)
@@ -314,10 +315,8 @@ class History:
             sweep = due_items_sweep(today=day, now=_aware(day, EVENING), rules=None if day == self.start else touched)
             self.result.due_items += sweep.created
             self.result.done += sweep.done
-            if day.day in (1, 15) or day - self.start in (dt.timedelta(days=2), dt.timedelta(days=7)):
+            if day.day == 1 or (day - self.start).days in (2, 7, 20):
                 _statistics_refresh()
-            if day.day == 1 and day.month in (1, 4, 7, 10):
-                log(f"{day:%Y-%m}")
         self._messages_read()
         if self.profile.retired_on is not None:  # what fell due after the centre closed is nobody's any more
             for item in DueItem.objects.filter(state__in=PENDING, due_on__gt=self.end):
@@ -641,10 +640,14 @@ class History:
             form.refresh_from_db()
         served = self._served_now()
         handlers = list(Staff.objects.filter(active=True, role=Staff.Role.LIAISON).values_list("pk", flat=True))
-        total = round(self.profile.complaints * ((self.end - self.start).days + 1) / 365)
         end_moment = _aware(self.end, EVENING)
-        for _n in range(total):
-            received = self._at(self.start + dt.timedelta(days=self.rng.randint(0, (self.end - self.start).days)))
+        received_on = []
+        for year in range(self.start.year, self.end.year + 1):  # each year its own share, so years compare
+            first, last = max(dt.date(year, 1, 1), self.start), min(dt.date(year, 12, 31), self.end)
+            count = round(self.profile.complaints * ((last - first).days + 1) / 365)
+            received_on += [first + dt.timedelta(days=self.rng.randint(0, (last - first).days)) for _n in range(count)]
+        for day in received_on:
+            received = self._at(day)
             serious = self.rng.random() < 0.08
             answer = dt.timedelta(days=self.profile.answer_days * math.exp(self.rng.gauss(0, 0.45)))
             answered = received + max(answer, dt.timedelta(hours=3)) * (1.5 if serious else 1)
