@@ -735,7 +735,7 @@ class History:
                 day = first + dt.timedelta(days=self.rng.randint(0, (last - first).days))
                 capacity = self.rng.choice((30, 40, 50, 60, 80))
                 wanted = min(len(served), round(capacity * self.rng.uniform(0.5, 1.15)))
-                self.result.signups += demo_activity_held(
+                signups = demo_activity_held(
                     title=f"{year}年{title}",
                     category=category,
                     place=place,
@@ -745,7 +745,9 @@ class History:
                     cadre_ids=self.rng.sample(served, k=wanted),
                     summary="欢迎各位老同志踊跃报名参加。",
                 )
-                self.result.activities += 1
+                if signups is not None:
+                    self.result.activities += 1
+                    self.result.signups += signups
 
 
 def demo_history_make(

@@ -165,17 +165,15 @@ def demo_activity_held(
     capacity: int,
     cadre_ids: list[int],
     summary: str = "",
-) -> int:
+) -> int | None:
     """A past activity of the demo's history, published when sign-up opened (two weeks before), and the cadres who
     signed up for it then, in order (the first `capacity` get places, the rest wait); returns the sign-ups made.
 
-    Added once: an activity of that title already there is left alone.
+    Added once: None when an activity of that title is there already (or the site has no activities section).
     """
-    if ActivityPage.objects.filter(title=title).exists():
-        return 0
     section = SectionPage.objects.filter(kind=SectionPage.Kind.ACTIVITIES).order_by("path").first()
-    if section is None:
-        return 0
+    if section is None or ActivityPage.objects.filter(title=title).exists():
+        return None
     opens = start - dt.timedelta(days=14)
     page = ActivityPage(
         title=title,

@@ -15,6 +15,8 @@ from django_tenants.utils import schema_context
 from junxiu.demo_history import History, Profile, Transfer, demo_history_make
 from junxiu.models import DemoHistory
 
+from content.models import ActivityPage, SignUp
+from content.services import demo_content_ensure
 from forms_engine.library import bureau_template_push, bureau_template_save, form_template_get
 from forms_engine.models import Submission, SubmissionChange
 from notifications.models import DueItem
@@ -104,9 +106,12 @@ def test_complaints_move_through_the_workflow_on_their_days_and_the_survey_goes_
         ),
         centres=["putuo"],
     )
-    profile = Profile(seed=5, **{**QUIET, "complaints": 61}, answer_days=20, survey={2025: 1.0}, satisfaction=4.0)
+    profile = Profile(
+        seed=5, **{**QUIET, "complaints": 61, "activities": 2}, answer_days=20, survey={2025: 1.0}, satisfaction=4.0
+    )
     start, end = dt.date(2025, 10, 2), dt.date(2025, 11, 30)
     with schema_context("putuo"):
+        demo_content_ensure()
         result = History(code="putuo", profile=profile, start=start, end=end).make()
         complaints = Submission.objects.filter(form__key="complaint").order_by("pk")
         assert result.complaints == complaints.count() == 10  # 61 a year, for 60 days
@@ -129,6 +134,14 @@ def test_complaints_move_through_the_workflow_on_their_days_and_the_survey_goes_
             dt.date(2025, 11, 3) <= timezone.localtime(a.created_at).date() <= dt.date(2025, 11, 28) for a in answers
         )
         assert {a.data["year"] for a in answers} == {2025}
+        held = ActivityPage.objects.filter(start__range=(evening(start), evening(end))).order_by("start")
+        assert held.count() == result.activities == 2
+        for page in held:
+            assert page.first_published_at == page.signup_opens == page.start - dt.timedelta(days=14)
+            signups = SignUp.objects.filter(page_id=page.pk)
+            assert all(page.signup_opens < s.created_at < page.signup_closes for s in signups)
+            assert signups.filter(status="signed_up").count() == min(signups.count(), page.capacity)
+        assert SignUp.objects.filter(page_id__in=held.values("pk")).count() == result.signups
 
 
 def test_a_transfer_to_another_demo_centre_is_dated_on_its_days(putuo_people):
