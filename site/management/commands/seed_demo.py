@@ -158,7 +158,7 @@ class Command(BaseCommand):
                 % {"name": centre.name, "start": start.isoformat(), "end": end.isoformat()}
             )
         work = [{"centre_id": c.pk, "profile": p, "start": start, "end": end} for c, p, start, end in todo]
-        if jobs > 1 and len(work) > 1:
+        if jobs > 1 and len(work) > 1 and "fork" in multiprocessing.get_all_start_methods():
             connections.close_all()  # each process opens its own
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 for future in as_completed([pool.submit(demo_history_make, **kwargs) for kwargs in work]):
