@@ -46,21 +46,34 @@ def format_value(indicator: Indicator, value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def _rounded_change(indicator: Indicator, now: float, before: float) -> float:
+    """The change as it is shown: percentage points to one decimal for rates, whole numbers for counts."""
+    delta = now - before
+    if indicator.kind == Indicator.Kind.RATE:
+        return round(delta * 100, 1)
+    if indicator.kind == Indicator.Kind.COUNT:
+        return round(delta)
+    return round(delta, 2 if indicator.kind == Indicator.Kind.MEAN else 1)
+
+
 def format_change(indicator: Indicator, now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return "—"
-    delta = now - before
+    delta = _rounded_change(indicator, now, before)
+    if delta == 0:
+        return "0"
     if indicator.kind == Indicator.Kind.RATE:
-        return f"{delta * 100:+.1f} " + _("pts")
+        return f"{delta:+.1f} " + _("pts")
     if indicator.kind == Indicator.Kind.COUNT:
         return f"{delta:+,.0f}"
-    return f"{delta:+.1f}"
+    return f"{delta:+.2f}" if indicator.kind == Indicator.Kind.MEAN else f"{delta:+.1f}"
 
 
 def change_is_good(indicator: Indicator, now: float | None, before: float | None) -> bool | None:
-    if now is None or before is None or now == before or indicator.higher_is_better is None:
+    if now is None or before is None or indicator.higher_is_better is None:
         return None
-    return (now > before) == indicator.higher_is_better
+    delta = _rounded_change(indicator, now, before)
+    return None if delta == 0 else (delta > 0) == indicator.higher_is_better
 
 
 @dataclass
@@ -101,7 +114,7 @@ def centre_states(*, period: Period, codes: list[str] | None = None) -> list[Cen
                 as_of=state.as_of if state else None,
                 failed=bool(state and state.status == CentreRefresh.Status.FAILED),
                 error=state.error if state else "",
-                partial=centre.created_at > start,
+                partial=timezone.localtime(centre.created_at).date() > period.start,
                 retired=centre.status == Centre.Status.RETIRED,
             )
         )

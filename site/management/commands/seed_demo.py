@@ -28,6 +28,8 @@ from junxiu.models import DemoHistory
 from content.services import demo_content_ensure
 from forms_engine.library import bureau_template_push, bureau_template_save, form_template_get
 from registry.demo import demo_facilities_ensure, demo_registry_create, demo_staff_link
+from reports.demo import demo_reports_ensure
+from reports.roles import BureauRole, bureau_role_grant
 from tenants.models import Centre
 from tenants.roles import Role, role_group_name
 from tenants.services import ProvisioningError, centre_create, centre_retire, centre_user_ensure
@@ -69,7 +71,8 @@ class Command(BaseCommand):
             )
         password = os.environ.get(demo["password_env"], demo["default_password"])
         for user in demo["bureau_users"]:
-            centre_user_ensure(username=user["username"], password=password, first_name=user["first_name"])
+            login = centre_user_ensure(username=user["username"], password=password, first_name=user["first_name"])
+            bureau_role_grant(user=login, role=BureauRole(user["role"]))
         ready: list[tuple[Centre, Profile]] = []
         for spec in demo["centres"]:
             if spec["code"] not in chosen:
@@ -83,6 +86,9 @@ class Command(BaseCommand):
         self._survey_form([centre.schema_name for centre, _profile in ready])
         if not options["no_history"]:
             self._histories(ready, options["jobs"])
+        # The bureau's figures and evaluations before a centre retires: its history stays in them.
+        demo_reports_ensure(codes=chosen)
+        self.stdout.write(_("The bureau's figures are refreshed."))
         self._demo_retire(demo, chosen)
         self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
 
