@@ -159,7 +159,7 @@ def facts_grids(
     grids: dict[tuple[str, str], Grid] = {(p.key, code): Grid(indicators[code]) for p in periods for code in codes}
     for period, code, centre_id, key, label, value, num, den in facts.values_list(
         "period", "indicator", "centre_id", "breakdown", "label", "value", "numerator", "denominator"
-    ).order_by("indicator", "breakdown"):
+    ).order_by("indicator", "pk"):  # breakdown cells in the order the refresh wrote them (age bands in order…)
         grid = grids[(period, code)]
         grid.cells[(centre_id, key)] = Cell(value, num, den, label)
         if key and key not in grid.labels:

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from reports.access import bureau_required, page_context
@@ -222,6 +223,38 @@ def area(request, area: str):
     return render(request, "reports/area.html", context)
 
 
+DIMENSIONS = {
+    "rule": gettext_lazy("By reminder rule"),
+    "question": gettext_lazy("By question"),
+    "room": gettext_lazy("By room type"),
+}
+
+
+def _breakdown_tables(items: list[dict]) -> list[dict]:
+    """A centre's breakdowns of one area, one table per dimension: a row per cell, a column per indicator."""
+    tables: dict[str, dict] = {}
+    for item in items:
+        if not item["breakdown"]:
+            continue
+        dimension = item["indicator"].breakdown
+        table = tables.setdefault(dimension, {"columns": [], "labels": [], "cells": {}})
+        table["columns"].append(item["indicator"])
+        for b in item["breakdown"]:
+            if b["label"] not in table["labels"]:
+                table["labels"].append(b["label"])
+            table["cells"][(item["indicator"].code, b["label"])] = b
+    out = []
+    for dimension, table in tables.items():
+        columns = table["columns"]
+        caption = DIMENSIONS.get(dimension) if len(columns) > 1 else f"{columns[0].name}（{columns[0].unit}）"
+        rows = [
+            {"label": label, "cells": [table["cells"].get((i.code, label)) for i in columns]}
+            for label in table["labels"]
+        ]
+        out.append({"caption": caption, "columns": columns, "rows": rows, "single": len(columns) == 1})
+    return out
+
+
 @bureau_required()
 def centre(request, code: str):
     target = get_object_or_404(Centre, schema_name=code, kind=Centre.Kind.CENTRE)
@@ -275,7 +308,7 @@ def centre(request, code: str):
                     ],
                 }
             )
-        sections.append({"code": area_code, "label": area_label, "items": items})
+        sections.append({"code": area_code, "label": area_label, "items": items, "tables": _breakdown_tables(items)})
     trends = [
         {
             "indicator": indicator,

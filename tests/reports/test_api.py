@@ -133,18 +133,18 @@ def test_small_cells_come_back_suppressed_without_a_value(facts, analyst):
     # and putuo's 6 division cadres would give huangpu's division cell away from the city's — all three hidden.
     assert body["results"] == [
         row("huangpu", "cadres_level", "division", "师级", suppressed=True),
-        row("huangpu", "cadres_level", "nco", "退休军（警）士", value=0.0),
         row("huangpu", "cadres_level", "regiment", "团级以下", suppressed=True),
+        row("huangpu", "cadres_level", "nco", "退休军（警）士", value=0.0),
         row("putuo", "cadres_level", "division", "师级", suppressed=True),
-        row("putuo", "cadres_level", "nco", "退休军（警）士", value=0.0),
         row("putuo", "cadres_level", "regiment", "团级以下", value=0.0),
+        row("putuo", "cadres_level", "nco", "退休军（警）士", value=0.0),
     ]
     # Only putuo chosen: no city total to subtract from, so its cells are shown.
     alone = client.get(FACTS, {"year": YEAR, "indicator": "cadres_level", "breakdowns": "1", "centre": "putuo"})
     assert [(r["breakdown"], r["value"], r["suppressed"]) for r in alone.json()["results"]] == [
         ("division", 6.0, False),
-        ("nco", 0.0, False),
         ("regiment", 0.0, False),
+        ("nco", 0.0, False),
     ]
     # A cell of one person with no total to subtract from (situations overlap): hidden, not its neighbours.
     situation = client.get(
