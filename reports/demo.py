@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from reports.models import ImprovementAction, Scorecard
 from reports.periods import Period
-from reports.selectors import centre_states, scorecard_results
+from reports.selectors import centre_states, format_value, scorecard_results
 from reports.services import (
     centre_facts_refresh,
     improvement_action_create,
+    improvement_action_set_status,
     indicators_sync,
     scorecard_create,
     scorecard_items_save,
@@ -47,19 +48,24 @@ def _scorecard(year: int, username: str) -> Scorecard:
 
 
 def _actions(card: Scorecard, username: str) -> None:
-    """Each centre's first red indicator gets an action, due in the spring after the evaluation."""
+    """Each centre's first red indicator gets an action, due in the summer after the evaluation, under way."""
+    items = {item.indicator.code: item for item in card.items.select_related("indicator")}
     for result in scorecard_results(scorecard=card):
         red = [code for code, cell in result["cells"].items() if cell["colour"] == "red"]
-        if red:
-            improvement_action_create(
-                centre=result["centre"],
-                year=card.year,
-                indicator_code=red[0],
-                goal=_("Reach the target of this indicator within the next year"),
-                owner=_("Head of the centre"),
-                due_on=dt.date(card.year + 1, 6, 30),
-                username=username,
-            )
+        if not red:
+            continue
+        item = items[red[0]]
+        action = improvement_action_create(
+            centre=result["centre"],
+            year=card.year,
+            indicator_code=item.indicator.code,
+            goal=_("Bring “%(indicator)s” to its target of %(target)s")
+            % {"indicator": item.indicator.name, "target": format_value(item.indicator, item.target)},
+            owner=_("Head of the centre"),
+            due_on=dt.date(card.year + 1, 6, 30),
+            username=username,
+        )
+        improvement_action_set_status(action=action, status=ImprovementAction.Status.IN_PROGRESS)
 
 
 def demo_reports_ensure(*, codes: list[str], username: str = "bureau") -> None:
