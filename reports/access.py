@@ -56,3 +56,8 @@ def page_context(request, filters: Filters | None = None) -> dict:
 
 def access_log(*, request, action: str, what: str) -> None:
     ReportAccess.objects.create(username=request.user.get_username(), action=action, what=what[:300])
+
+
+def as_of_context(states: list) -> dict:
+    """What the "figures as of" (数据截至) block of a page needs: each centre's state and how many are not current."""
+    return {"states": states, "stale_count": sum(1 for s in states if s.stale)}

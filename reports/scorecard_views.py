@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from reports.access import bureau_required, page_context
+from reports.access import as_of_context, bureau_required, page_context
 from reports.filters import Filters, filters_parse
 from reports.models import Indicator, Scorecard, ScorecardItem
 from reports.periods import Period, PeriodError
@@ -149,6 +149,7 @@ def scorecard(request):
     can_edit = context["can_edit"]
     card = _chosen_scorecard(request, year, can_edit)
     context |= {
+        **as_of_context([s for s in centre_states(period=Period(year)) if not s.retired]),
         "year": year,
         "scorecard": card,
         "versions": [
@@ -370,6 +371,7 @@ def drill(request, indicator: str, centre: str):
         "colour": shade,
         "frozen_text": frozen_text,
         "colour_label": COLOUR_LABELS.get(shade or "", ""),
+        **as_of_context([s for s in states if s.centre.pk == target.pk]),
         "back": reverse("reports:scorecard") + (f"?year={period.year}&version={card.version}" if card else ""),
     }
     return render(request, "reports/drill.html", context)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from reports.access import bureau_required, page_context
+from reports.access import as_of_context, bureau_required, page_context
 from reports.filters import Filters, filters_parse
 from reports.models import CentreRefresh, Indicator, RefreshRun
 from reports.periods import Period, PeriodError
@@ -121,7 +121,7 @@ def overview(request):
     context = {
         **page_context(request, filters),
         "period": period,
-        "states": states,
+        **as_of_context(states),
         "cards": [_headline_view(i, grids, period, states, ids, filters) for i in headline] if has_data else [],
         "no_data": "" if has_data else _no_data_reason(period),
     }
@@ -216,7 +216,7 @@ def area(request, area: str):
         "area_code": area,
         "area_label": Indicator.Area(area).label,
         "period": filters.period,
-        "states": states,
+        **as_of_context(states),
         "tables": tables if has_data else [],
         "no_data": "" if has_data else _no_data_reason(filters.period),
     }
