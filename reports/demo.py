@@ -30,7 +30,7 @@ DEMO_SCORECARD = [
     ("complaint_answer_days", 5, 15, 5, 10),
     ("survey_score", 4.5, 15, 4.3, 4.0),
     ("survey_response_rate", 0.5, 5, 0.5, 0.3),
-    ("activities_held", 12, 5, 12, 6),
+    ("activities_held", 6, 5, 6, 3),
     ("building_area_per_cadre", 10, 10, 10, 8),
     ("rooms_met_rate", 1, 5, 1, 0.75),
 ]
