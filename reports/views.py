@@ -5,6 +5,8 @@ Every page is complete without JavaScript: each chart is drawn from the table pr
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,6 +41,7 @@ from reports.services import refresh_run_start
 from tenants.models import Centre
 
 CHARTS = {Indicator.Kind.RATE: "true"}
+RUN_GIVEN_UP_AFTER = dt.timedelta(hours=1)
 
 
 def _filters_or_error(request, template: str):
@@ -391,5 +394,12 @@ def refresh(request):
 @bureau_required("refresh")
 def refresh_progress(request, run_id: int):
     run = get_object_or_404(RefreshRun, pk=run_id)
-    context = {**page_context(request), "run": run, "running": run.finished_at is None}
+    # A centre retired while its task waited is refused by the worker: after an hour the run counts as ended.
+    running = run.finished_at is None and timezone.now() - run.started_at < RUN_GIVEN_UP_AFTER
+    context = {
+        **page_context(request),
+        "run": run,
+        "running": running,
+        "unfinished": not running and not run.finished_at,
+    }
     return render(request, "reports/refresh_progress.html", context)

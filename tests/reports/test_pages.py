@@ -214,3 +214,17 @@ def test_the_city_row_gives_no_hidden_cell_away(facts, django_user_model):
     # All three centres: the city's 7 division cadres are all huangpu's (hidden in its row), and its 15 regiment
     # cadres less putuo's 12 shown would give huangpu's hidden 3: both city cells are hidden, the total is not.
     assert re.findall(r"<td[^>]*>([^<]*)</td>", city) == ["&lt;5", "&lt;5", "0", "22"]
+
+
+@pytest.mark.django_db
+def test_a_refresh_run_that_never_finished_stops_saying_it_runs(facts, django_user_model):
+    from reports.models import RefreshRun
+
+    run = RefreshRun.objects.create(year=YEAR, total=3, done=2, started_by="analyst")
+    client = bureau_client(django_user_model, "analyst", BureauRole.ANALYST)
+    body = client.get(f"/reports/refresh/{run.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in body and "2 / 3" not in body
+    RefreshRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
+    body = client.get(f"/reports/refresh/{run.pk}/").content.decode()
+    assert 'http-equiv="refresh"' not in body
+    assert "一小时内" in body
