@@ -55,6 +55,27 @@ def access_cadre_by_id(*, user, id: int) -> Cadre:  # noqa: A002 - the naming co
         raise Http404 from None
 
 
+def staff_visible_queryset(*, user) -> QuerySet[Staff]:
+    """The staff a user may see: all with the 'all cadres' permission; else their own rest home's and themselves."""
+    staff = Staff.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("registry.view_staff"):
+        return staff.none()
+    if user.has_perm(ALL_CADRES_PERMISSION):
+        return staff
+    own = staff_for_user(user)
+    if own is None:
+        return staff.none()
+    scope = Q(pk=own.pk)
+    if own.rest_home_id:
+        scope |= Q(rest_home_id=own.rest_home_id)
+    return staff.filter(scope)
+
+
+def can_see_staff_personal(user) -> bool:
+    """Colleagues' phone numbers: for those who may see personal data across the whole centre, not a liaison."""
+    return can_see_sensitive(user) and user.has_perm(ALL_CADRES_PERMISSION)
+
+
 def cadre_search(queryset: QuerySet[Cadre], query: str) -> QuerySet[Cadre]:
     """By name (Chinese), pinyin or initials (wds), or an exact ID number."""
     query = (query or "").strip()

@@ -28,7 +28,12 @@ from registry.api.serializers import (
 )
 from registry.filters import CadreFilterSet
 from registry.models import Cadre, HealthCheck, RestHome, Staff, TripAbroad
-from registry.selectors import cadre_visible_queryset, can_see_sensitive
+from registry.selectors import (
+    cadre_visible_queryset,
+    can_see_sensitive,
+    can_see_staff_personal,
+    staff_visible_queryset,
+)
 from registry.services import access_log_record
 
 # A cadre loaded only for its name need not decrypt its personal fields.
@@ -153,6 +158,34 @@ class StaffViewSet(RegistryViewSet):
     filterset_class = StaffFilterSet
     ordering_fields = ["name", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # staff leave by becoming inactive
+
+    def get_queryset(self):
+        return (
+            staff_visible_queryset(user=self.request.user)
+            .select_related("rest_home")
+            .prefetch_related("qualifications", "trainings")
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "request", None):
+            context["sensitive"] = can_see_staff_personal(self.request.user)
+        return context
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            _save_staff_within_scope(serializer, user=self.request.user)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            _save_staff_within_scope(serializer, user=self.request.user)
+
+
+def _save_staff_within_scope(serializer, *, user) -> None:
+    """Save; refuse (and roll back) a write that would leave the staff member outside what this user may see."""
+    staff = serializer.save()
+    if not staff_visible_queryset(user=user).filter(pk=staff.pk).exists():
+        raise serializers.ValidationError({"rest_home": [_("You may only keep staff of your own rest home.")]})
 
 
 class TripAbroadFilterSet(django_filters.FilterSet):
