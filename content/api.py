@@ -8,6 +8,7 @@ centre's schema. A preview shows a page's latest revision to whoever holds a sig
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.core import signing
 from django.core.cache import cache
@@ -39,6 +40,7 @@ from content.page_cache import content_version, page_cache_seconds, request_dige
 
 PREVIEW_SALT = "content.api-preview"
 PREVIEW_MAX_AGE = 60 * 60  # an hour
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class DateRangeFilter(BaseFilterBackend):
@@ -151,6 +153,12 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
     )
     def find_view(self, request):
         return super().find_view(request)
+
+    def find_object(self, queryset, request):
+        # PostgreSQL cannot compare text holding NUL or a lone surrogate: refuse it rather than fail.
+        if any(UNSTORABLE.search(key + value) for key, value in request.GET.items()):
+            raise BadRequestError(_("The request contains characters that cannot be processed (such as a NUL byte)."))
+        return super().find_object(queryset, request)
 
 
 # ---------------------------------------------------------------- preview

@@ -239,8 +239,12 @@ class SubmissionDetailView(FormsAPIView):
 
     serializer_class = SubmissionSerializer
 
+    def get_object(self):
+        """The submission, if the user may see it (also asked by DRF's metadata for OPTIONS)."""
+        return access_submission_by_id(user=self.request.user, id=self.kwargs["pk"])
+
     def get(self, request, pk: int):
-        return Response(self.get_serializer(access_submission_by_id(user=request.user, id=pk)).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         operation_id="forms_submission_replace",

@@ -92,7 +92,7 @@ def test_only_live_pages_of_this_centre_are_found(notices):
         "参观😀",
         "a" * 5000,
         "参观" * 2500,
-        "\x00\x01参观",
+        "\x01参观",  # a NUL is refused with 400 before the view (tests/security)
         "<script>alert(1)</script>",
         "   ",
     ],
