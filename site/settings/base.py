@@ -106,6 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
     "tenants.middleware.CentreMiddleware",
+    "junxiu.input_guard.HostileInputMiddleware",  # 400 for NUL, lone surrogates and too-deep JSON, before any view
     "content.page_cache.PageCacheMiddleware",  # answers anonymous page views before sessions and auth run
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "junxiu.middleware.PasswordChangeRequiredMiddleware",  # a one-time password is changed before anything else
     "junxiu.middleware.CentreHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "junxiu.middleware.CentreRedirectMiddleware",
@@ -141,7 +143,7 @@ TEMPLATES = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "tenants.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -151,8 +153,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
-    "tenants.hashers.OneTimePasswordHasher",  # generated one-time passwords only; upgraded at first login
+    "tenants.hashers.OneTimePasswordHasher",  # generated one-time passwords only; kept until changed
 ]
+AUTHENTICATION_BACKENDS = ["tenants.backends.CentreModelBackend"]  # leaves a one-time password's hash as it is
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -210,6 +213,8 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILAPI_BASE_URL = os.environ.get("WAGTAILAPI_BASE_URL", "")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"http://{JUNXIU_BASE_DOMAIN}")
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # a request body other than uploaded files; larger answers 400
+JUNXIU_JSON_MAX_DEPTH = 32  # deeper JSON bodies are refused with 400 (junxiu.input_guard)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
