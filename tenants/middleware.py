@@ -8,7 +8,11 @@ from tenants.models import Centre
 
 
 class CentreMiddleware(TenantMainMiddleware):
-    """Unknown hosts, the template and retired centres all get 404."""
+    """Unknown hosts, the template and retired centres all get 404; host names are compared in lower case."""
+
+    @staticmethod
+    def hostname_from_request(request):
+        return TenantMainMiddleware.hostname_from_request(request).lower()
 
     def get_tenant(self, domain_model, hostname):
         if hostname == settings.JUNXIU_BASE_DOMAIN:
