@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from junxiu.accounts import AdminLogoutView
 from junxiu.api import api_router
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -11,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from content import public_views
 
 urlpatterns = [
+    path("admin/logout/", AdminLogoutView.as_view()),  # before Wagtail's own, which it replaces
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from junxiu.accounts import BureauLogoutView
 from junxiu.views import centre_directory
 
 from content.public_views import display_set
@@ -10,7 +11,9 @@ from content.public_views import display_set
 urlpatterns = [
     path("centres/", centre_directory, name="centre_directory"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", BureauLogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("display/", display_set, name="display"),
     path("citywide/", include("content.bureau.urls")),
     # The schema of this host's own URLs (the bureau's API), not ROOT_URLCONF's (a centre's).
