@@ -23,7 +23,7 @@ from forms_engine import ratelimit
 from forms_engine.models import FormDefinition, FormVersion, Submission
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
 from forms_engine.selectors import submission_by_receipt
-from forms_engine.services import submission_create
+from forms_engine.services import staff_only_dropped_log, staff_only_names, submission_create
 
 HONEYPOT = "website"
 LIMIT_KEYS = ("min", "max", "min_length", "max_length", "pattern", "default")
@@ -35,7 +35,29 @@ def public_form_get(*, key: str) -> tuple[FormDefinition, FormVersion]:
     version = form.current_version if form is not None else None
     if version is None:
         raise Http404
-    return form, version
+    return form, version_for_public(form=form, version=version)
+
+
+def version_for_public(*, form: FormDefinition, version: FormVersion) -> FormVersion:
+    """The version as the public sees it: an unsaved copy without the fields marked for staff (never stored)."""
+    hidden = staff_only_names(form=form, schema=version.schema)
+    if not hidden:
+        return version
+    fields = [
+        {**spec, "children": [c for c in spec["children"] if c["name"] not in hidden]} if "children" in spec else spec
+        for spec in version.schema["fields"]
+        if spec["name"] not in hidden
+    ]
+    # No pk: the copy must never reach version_schema's cache, which is keyed by pk.
+    public = FormVersion(form=form, number=version.number, schema={**version.schema, "fields": fields})
+    public.staff_only = hidden
+    return public
+
+
+def _staff_only_posted(version: FormVersion, request: HttpRequest) -> list[str]:
+    hidden = getattr(version, "staff_only", set())
+    sent = [*request.POST, *request.FILES]
+    return sorted(name for name in hidden if any(key == name or key.startswith(f"{name}-") for key in sent))
 
 
 def conditions_limits(version: FormVersion) -> dict[str, dict[str, Any]]:
@@ -81,7 +103,9 @@ def public_form_context(request: HttpRequest, *, form: FormDefinition | None) ->
     if form is None or not form.public:
         return None
     version = form.current_version
-    return form_page_context(request, form=form, version=version) if version is not None else None
+    if version is None:
+        return None
+    return form_page_context(request, form=form, version=version_for_public(form=form, version=version))
 
 
 def _render_form(request, form, version, *, status: int = 200, message: str = "", **fill) -> HttpResponse:
@@ -103,6 +127,7 @@ def public_form(request: HttpRequest, key: str) -> HttpResponse:
     if ratelimit.rate_limit_exceeded(limit=ratelimit.ADDRESS_LIMIT, ident=address):
         message = _("Too many forms were sent from this network in the last few minutes. Please try again later.")
         return _render_form(request, form, version, status=429, message=message)
+    staff_only_dropped_log(form=form, names=_staff_only_posted(version, request))
     try:
         data, stored = data_from_post(version=version, post=request.POST, files=request.FILES)
     except ValidationError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,6 +18,8 @@ from forms_engine.models import FormDefinition, FormField, FormVersion, FormWebh
 from forms_engine.webhooks import submission_webhooks_queue
 from forms_engine.workflows import workflow_for
 from tenants.roles import Role, user_roles
+
+logger = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 EXPRESSION_ATTRS = ("relevant", "required_if", "constraint", "calculation")
@@ -396,14 +399,37 @@ def submission_clean(*, version: FormVersion, data: Any) -> dict:
 # ---------------------------------------------------------------- submissions
 
 
+def staff_only_names(*, form: FormDefinition, schema: dict) -> set[str]:
+    """Fields marked for staff in this schema or in the form's draft (versions published before the mark obey it)."""
+    names = {
+        field["name"]
+        for spec in schema.get("fields", [])
+        for field in [spec, *spec.get("children", [])]
+        if (field.get("options") or {}).get("staff_only")
+    }
+    return names | {
+        row.name for row in FormField.objects.filter(form=form) if (row.options or {}).get("staff_only") is True
+    }
+
+
+def staff_only_dropped_log(*, form: FormDefinition, names: Sequence[str]) -> None:
+    """Answers to staff-only fields sent from the public side: the field names are logged, never the values."""
+    if names:
+        logger.warning("Public submission to form %s: ignored staff-only fields %s", form.key, ", ".join(sorted(names)))
+
+
 @transaction.atomic
 def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None, channel: str = "admin") -> Submission:
-    """Validate and store answers against the form's current version."""
+    """Validate and store answers against the form's current version; the public side never answers staff fields."""
     _require(form, user, "fill")
     # One query for the newest version and whether any webhook listens (the hot path of every submission).
     if form.current_version_id is None:
         raise ValidationError({"__all__": [_("This form has not been published yet.")]})
     version = FormVersion(pk=form.current_version_id, form=form)  # its schema comes from version_schema's cache
+    if channel == "public" and isinstance(data, Mapping):
+        staff_only = staff_only_names(form=form, schema=version_schema(version))
+        staff_only_dropped_log(form=form, names=[name for name in data if name in staff_only])
+        data = {name: value for name, value in data.items() if name not in staff_only}
     cleaned = submission_clean(version=version, data=data)
     _check_references(version, cleaned, user)
     submission = Submission.objects.create(

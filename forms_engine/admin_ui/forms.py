@@ -124,6 +124,11 @@ class FieldForm(forms.Form):
         help_text=gettext_lazy("e.g. jpg png pdf; empty: images, pdf, docx and xlsx."),
     )
     max_rows = forms.IntegerField(label=gettext_lazy("most rows"), min_value=1, max_value=200, required=False)
+    staff_only = forms.BooleanField(
+        label=gettext_lazy("staff only"),
+        required=False,
+        help_text=gettext_lazy("Never shown on the public form or accepted from it; filled in by staff here."),
+    )
     group = forms.ChoiceField(label=gettext_lazy("inside repeat group"), required=False)
     relevant = forms.CharField(
         label=gettext_lazy("show when"),
@@ -172,6 +177,7 @@ class FieldForm(forms.Form):
             max_mb=options.get("max_mb"),
             accept=" ".join(options["accept"]) if isinstance(options.get("accept"), list) else options.get("accept"),
             max_rows=options.get("max_rows"),
+            staff_only=bool(options.get("staff_only")),
         )
         return initial
 
@@ -217,6 +223,10 @@ class FieldForm(forms.Form):
                 ]
             else:
                 options[key] = value
+        if data.get("staff_only"):
+            options["staff_only"] = True
+        else:
+            options.pop("staff_only", None)
         attrs["options"] = options
         return attrs
 
