@@ -30,6 +30,10 @@ JUNXIU_TEMPLATE_SCHEMA = "centre_template"
 # The port written into each centre's Wagtail Site, for full URLs (8000 under `make run`).
 JUNXIU_SITE_PORT = int(os.environ.get("JUNXIU_SITE_PORT", "80"))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", f"{JUNXIU_BASE_DOMAIN},.{JUNXIU_BASE_DOMAIN}")
+# The client's address for rate limits (tenants.clientip): the header the proxy sets, e.g. X-Forwarded-For or
+# X-Real-IP (empty: REMOTE_ADDR only), believed only from these proxies (IPs or CIDRs, comma-separated).
+JUNXIU_CLIENT_IP_HEADER = os.environ.get("JUNXIU_CLIENT_IP_HEADER", "")
+JUNXIU_TRUSTED_PROXIES = env_list("JUNXIU_TRUSTED_PROXIES", "127.0.0.1/32,::1")
 
 SHARED_APPS = [
     "django_tenants",
