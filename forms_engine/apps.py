@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class FormsEngineConfig(AppConfig):
     name = "forms_engine"
     verbose_name = _("Forms")
+
+    def ready(self) -> None:
+        from forms_engine.library import staff_only_marks_ensure
+        from tenants.setup import centre_setup_step_register
+
+        # After notifications.forms (33), which makes the rules' forms from the library.
+        centre_setup_step_register(
+            name="forms_engine.staff_only", order=35, run=staff_only_marks_ensure, repeatable=True
+        )

@@ -227,3 +227,24 @@ def _differs(current: Any, wanted: Any) -> bool:
     if hasattr(current, "as_tuple"):  # a Decimal from the database against a number from JSON
         return float(current) != float(wanted)
     return current != wanted
+
+
+def staff_only_marks_ensure(**_context) -> list[str]:
+    """Set-up step: fields a library template marks staff-only are marked so on the centre's forms made from it
+    earlier (same key, same field name and type); the centre's own fields are left alone. Returns "form.field"s."""
+    marked = []
+    for template in _templates().values():
+        wanted = {
+            spec["name"]: spec.get("type")
+            for spec in template["fields"]
+            if (spec.get("options") or {}).get("staff_only") is True
+        }
+        if not wanted:
+            continue
+        fields = FormField.objects.filter(form__key=template["key"], name__in=wanted)
+        for field in fields:
+            if field.field_type == wanted[field.name] and not (field.options or {}).get("staff_only"):
+                field.options = {**(field.options or {}), "staff_only": True}
+                field.save(update_fields=["options"])
+                marked.append(f"{template['key']}.{field.name}")
+    return marked
