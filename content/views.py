@@ -19,8 +19,8 @@ from wagtail.models import Page
 from content import services
 from content.forms import AccessCodeForm, CodeForm, PhoneForm
 from content.selectors import cadre_session_id, signups_for_cadre
-from forms_engine.ratelimit import client_address
 from registry.selectors import cadre_served_by_id
+from tenants.clientip import client_ip
 
 
 def local_url(request: HttpRequest, candidate: str, default: str) -> str:
@@ -58,7 +58,7 @@ def cadre_login(request: HttpRequest) -> HttpResponse:
     phone_form, code_form, access_form = PhoneForm(), CodeForm(), AccessCodeForm()
     errors: list[str] = []
     code_sent = False
-    address = client_address(request)
+    address = client_ip(request)
     if action == "send":
         phone_form = PhoneForm(request.POST)
         if phone_form.is_valid():

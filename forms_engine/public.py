@@ -2,7 +2,7 @@
 
 Interfaces only: the form is validated and stored by services.submission_create (no user, channel "public").
 Protections: Django's CSRF, a honeypot field (filled → pretend success, store nothing), and rate limits per client
-address and per phone number (forms_engine.ratelimit).
+address (tenants.clientip) and per phone number (forms_engine.ratelimit).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from forms_engine.models import FormDefinition, FormVersion, Submission
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
 from forms_engine.selectors import submission_by_receipt
 from forms_engine.services import staff_only_dropped_log, staff_only_names, submission_create
+from tenants.clientip import client_ip
 
 HONEYPOT = "website"
 LIMIT_KEYS = ("min", "max", "min_length", "max_length", "pattern", "default")
@@ -123,7 +124,7 @@ def public_form(request: HttpRequest, key: str) -> HttpResponse:
         # A robot filled the field people cannot see: it gets what looks like a receipt, nothing is stored.
         fake = secrets.token_hex(6).upper()
         return render(request, "forms_engine/public/done.html", {"form": form, "receipt": fake, "state": ""})
-    address = ratelimit.client_address(request)
+    address = client_ip(request)
     if ratelimit.rate_limit_exceeded(limit=ratelimit.ADDRESS_LIMIT, ident=address):
         message = _("Too many forms were sent from this network in the last few minutes. Please try again later.")
         return _render_form(request, form, version, status=429, message=message)

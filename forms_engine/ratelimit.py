@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 
 
@@ -24,13 +23,6 @@ class Limit:
 # Per client address: 5 per 10 minutes (a whole home behind one address stays usable); per phone: 3 per hour.
 ADDRESS_LIMIT = Limit(scope="address", limit=5, window=600)
 PHONE_LIMIT = Limit(scope="phone", limit=3, window=3600)
-
-
-def client_address(request) -> str:
-    """The sender's address: REMOTE_ADDR, or the header the proxy sets (settings.JUNXIU_CLIENT_IP_HEADER)."""
-    header = getattr(settings, "JUNXIU_CLIENT_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    return (value.split(",")[0].strip() if value else "") or request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _key(limit: Limit, ident: str) -> str:
