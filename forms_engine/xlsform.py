@@ -17,11 +17,13 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from junxiu.input_guard import text_is_hostile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -30,7 +32,7 @@ from forms_engine import expressions
 from forms_engine.fields import LIKERT_DEFAULT
 from forms_engine.models import FormDefinition, FormVersion
 from forms_engine.services import NAME, form_create, form_field_add, form_schema_build
-from registry.spreadsheets import FORMULA_STARTS, cell_neutralise
+from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL, cell_neutralise
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
@@ -212,6 +214,16 @@ def _sheet_read(worksheet, limit: int, errors: list[str], book: Book) -> Sheet:
                 sheet.headers[index] = name
                 sheet.written.setdefault(name, str(value).strip())
             continue
+        for index, value in enumerate(values):
+            if isinstance(value, str) and text_is_hostile(value):
+                errors.append(
+                    _("%(where)s: %(problem)s")
+                    % {
+                        "where": sheet.where(number, sheet.headers.get(index, get_column_letter(index + 1))),
+                        "problem": UNSTORABLE_CELL(),
+                    }
+                )
+                values = tuple(None if v is value else v for v in values)
         row = {
             sheet.headers[index]: value
             for index, value in enumerate(values)
@@ -256,11 +268,15 @@ def workbook_read(source: IO[bytes]) -> Book:
         raise ValidationError(_("The workbook has no “survey” sheet: it is not an XLSForm."))
     errors: list[str] = []
     book = Book(survey=Sheet(title=sheets["survey"].title), choices=None, settings=None)
-    book.survey = _sheet_read(sheets["survey"], MAX_SURVEY_ROWS, errors, book)
-    if "choices" in sheets:
-        book.choices = _sheet_read(sheets["choices"], MAX_CHOICE_ROWS, errors, book)
-    if "settings" in sheets:
-        book.settings = _sheet_read(sheets["settings"], 10, errors, book)
+    try:
+        book.survey = _sheet_read(sheets["survey"], MAX_SURVEY_ROWS, errors, book)
+        if "choices" in sheets:
+            book.choices = _sheet_read(sheets["choices"], MAX_CHOICE_ROWS, errors, book)
+        if "settings" in sheets:
+            book.settings = _sheet_read(sheets["settings"], 10, errors, book)
+    except ParseError as exc:  # a character XML cannot carry (NUL, a lone surrogate) in the file itself
+        workbook.close()
+        raise ValidationError(UNREADABLE_WORKBOOK()) from exc
     for name, worksheet in sheets.items():
         if name not in ("survey", "choices", "settings"):
             book.warnings.append(_("The sheet “%(sheet)s” is ignored.") % {"sheet": worksheet.title})

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 import pghistory
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from junxiu.input_guard import text_is_hostile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -325,9 +327,22 @@ def _map_headers(header: list[Any], report: ImportReport) -> dict[int, Column]:
     return mapping
 
 
+def UNSTORABLE_CELL() -> str:  # noqa: N802 - a message, translated when asked for
+    return _("This cell contains characters that cannot be stored (such as a NUL character); delete them.")
+
+
+def UNREADABLE_WORKBOOK() -> str:  # noqa: N802 - a message, translated when asked for
+    return _(
+        "The workbook contains characters that cannot be processed (such as a NUL character); "
+        "delete them and upload it again."
+    )
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and text_is_hostile(value):
+        raise ValidationError(UNSTORABLE_CELL())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, dt.datetime):
@@ -610,6 +625,9 @@ def cadre_import(*, source: IO[bytes], user, commit: bool = False, channel: str 
         rows = _check(source, report)
     except FileRefused as refused:
         report.problems = [Problem(None, "", "", str(refused))]
+        return report
+    except ParseError:  # a character XML cannot carry (NUL, a lone surrogate) in the file itself
+        report.problems = [Problem(None, "", "", UNREADABLE_WORKBOOK())]
         return report
     if not commit or report.problems:
         return report
