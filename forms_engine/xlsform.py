@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from junxiu.input_guard import text_is_hostile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -33,6 +32,7 @@ from forms_engine.fields import LIKERT_DEFAULT
 from forms_engine.models import FormDefinition, FormVersion
 from forms_engine.services import NAME, form_create, form_field_add, form_schema_build
 from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL, cell_neutralise
+from tenants.text import text_is_hostile
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024

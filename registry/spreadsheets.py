@@ -25,7 +25,6 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from junxiu.input_guard import text_is_hostile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -37,6 +36,7 @@ from registry.idcard import resident_id_parse
 from registry.models import Cadre, RestHome, Staff
 from registry.selectors import FIELD_MASKS, cadre_visible_queryset, can_see_sensitive
 from registry.services import PERSONAL_FIELDS, access_log_record, cadre_prepare
+from tenants.text import text_is_hostile
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 20 * 1024 * 1024

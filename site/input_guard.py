@@ -15,17 +15,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from tenants.text import text_is_hostile
+
 # A NUL byte, or a surrogate (U+D800–U+DFFF) written as UTF-8 bytes.
 BAD_BYTES = re.compile(rb"\x00|\xed[\xa0-\xbf]")
-BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 NOT_BRACKET = re.compile(rb"[^\[\]{}]")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-def text_is_hostile(value: str) -> bool:
-    """True if the text holds a NUL or a lone surrogate (which no column can store)."""
-    return bool(BAD_TEXT.search(value))
 
 
 def _encoded_is_hostile(raw: bytes) -> bool:
