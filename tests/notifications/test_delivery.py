@@ -7,19 +7,14 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 from django_q.models import OrmQ, Task
@@ -46,9 +41,9 @@ from notifications.delivery import (
 )
 from notifications.models import Delivery, NotificationPreference
 from tenants.tasks import CentreContextError, centre_task_enqueue
+from tests.cluster import cluster_start, cluster_stop, wait_until
 from tests.conftest import make_user
 
-ROOT = Path(__file__).resolve().parents[2]
 SH = ZoneInfo("Asia/Shanghai")
 NOON = dt.datetime(2026, 11, 30, 12, 0, tzinfo=SH)
 
@@ -536,44 +531,6 @@ def test_two_concurrent_senders_send_exactly_one_sms(sms_file):
         # SQL, not QuerySet.delete(): its signals look up apps that available_apps hides.
         with schema_context("huangpu"), connection.cursor() as cursor:
             cursor.execute("DELETE FROM notifications_delivery WHERE key LIKE %s", ["race:%"])
-
-
-def cluster_start(sms_file) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.notifications.cluster_settings",
-        "JUNXIU_DB_NAME": django_settings.DATABASES["default"]["NAME"],
-        "JUNXIU_SMS_FILE": str(sms_file),
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def cluster_stop(cluster: subprocess.Popen, *, kill: bool = False) -> None:
-    if not kill:
-        cluster.terminate()
-        try:
-            cluster.wait(timeout=30)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-    os.killpg(cluster.pid, signal.SIGKILL)  # the cluster and its workers, at once, mid-task
-    cluster.wait()
-
-
-def wait_until(check, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not reached in {timeout}s")
 
 
 # Committed for real so the workers see the rows; only django_q is flushed after, our own rows are deleted below.

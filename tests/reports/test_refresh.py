@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -26,10 +19,10 @@ from reports.models import CentreRefresh, Fact, RefreshRun
 from reports.services import centre_facts_refresh, refresh_run_start
 from reports.tasks import centre_refresh_task
 from tenants.models import Centre
+from tests.cluster import cluster_start, cluster_stop, wait_until
 from tests.registry.conftest import new_cadre
 from tests.reports.conftest import values_of
 
-ROOT = Path(__file__).resolve().parents[2]
 D = dt.date
 TODAY = D(2026, 6, 15)
 
@@ -155,41 +148,6 @@ def test_a_run_counts_every_centre_and_names_the_failed_one(centres, django_capt
 # --------------------------------------------------------------------------------------------------- real cluster
 
 
-def cluster_start(tmp_path: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.notifications.cluster_settings",
-        "JUNXIU_DB_NAME": django_settings.DATABASES["default"]["NAME"],
-        "JUNXIU_SMS_FILE": str(tmp_path / "sms.jsonl"),
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-def cluster_stop(cluster: subprocess.Popen) -> None:
-    cluster.terminate()
-    try:
-        cluster.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(cluster.pid, signal.SIGKILL)
-        cluster.wait()
-
-
-def wait_until(check, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not reached in {timeout}s")
-
-
 # Committed for real so the workers see the rows; only django_q is flushed after, our own rows are deleted below.
 @pytest.mark.django_db(transaction=True, available_apps=["django_q"])
 def test_a_refresh_run_through_a_real_qcluster(tmp_path):
@@ -204,7 +162,7 @@ def test_a_refresh_run_through_a_real_qcluster(tmp_path):
     try:
         run = refresh_run_start(year=year, username="bureau")  # committed: the tasks are queued at once
         assert run.total == len(codes)
-        cluster = cluster_start(tmp_path)
+        cluster = cluster_start(tmp_path / "sms.jsonl")
         finished = wait_until(lambda: RefreshRun.objects.filter(pk=run.pk, finished_at__isnull=False).first())
         assert (finished.done, finished.total, finished.failures) == (len(codes), len(codes), [])
         states = CentreRefresh.objects.filter(year=year, centre__schema_name__in=codes)
