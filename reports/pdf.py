@@ -16,21 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reports.filters import Filters
-from reports.models import Indicator
 from reports.periods import Period
 from reports.selectors import (
     COLOUR_LABELS,
-    cell_text,
+    centre_figures,
     centre_states,
-    city_total,
-    facts_grids,
-    format_change,
     format_value,
-    indicator_map,
-    months_of,
     scorecard_current,
     scorecard_results,
-    suppress,
 )
 from tenants.models import Centre
 
@@ -92,63 +85,17 @@ def centre_print_context(*, centre: Centre, filters: Filters) -> dict:
     """Every figure of one centre in the filters' period: by area, with last year, the change, the city and the
     breakdowns (suppressed as on the pages); the headline indicators month by month; its evaluation result."""
     period = filters.period
-    states = centre_states(period=period)
-    state = next((s for s in states if s.centre.pk == centre.pk), None)
-    ids = [s.centre.pk for s in states]
-    indicators = indicator_map()
-    grids = facts_grids(
-        periods=[period], codes=list(indicators), centre_ids=ids, breakdowns=True, indicators=indicators
-    )
-    before = facts_grids(periods=[period.last_year()], codes=list(indicators), centre_ids=ids, indicators=indicators)
-    sections = []
-    for area_code, area_label in Indicator.Area.choices:
-        items = []
-        for indicator in (i for i in indicators.values() if i.area == area_code):
-            grid = suppress(grids[(period.key, indicator.code)], ids)
-            old = before[(period.last_year().key, indicator.code)]
-            now_cell, old_cell = grid.cell(centre.pk), old.cell(centre.pk)
-            items.append(
-                {
-                    "indicator": indicator,
-                    "has_total": (centre.pk, "") in grid.cells,
-                    "text": format_value(indicator, now_cell.value),
-                    "before": format_value(indicator, old_cell.value),
-                    "change": format_change(indicator, now_cell.value, old_cell.value),
-                    "city": format_value(indicator, city_total(grid, ids).value),
-                    "breakdown": [
-                        {
-                            "label": grid.cell(centre.pk, k).label or grid.labels[k],
-                            "text": cell_text(indicator, grid.cell(centre.pk, k)),
-                        }
-                        for k in grid.keys
-                        if (centre.pk, k) in grid.cells
-                    ],
-                }
-            )
-        sections.append({"code": area_code, "label": area_label, "items": items})
-    headline = [i for i in indicators.values() if i.headline]
-    months = months_of(Period(period.year), timezone.localdate())
-    monthly = facts_grids(
-        periods=months, codes=[i.code for i in headline], centre_ids=[centre.pk], indicators=indicators
-    )
+    figures = centre_figures(centre=centre, period=period)
+    headline = figures["headline"]
     trend = [
-        {"period": m, "cells": [format_value(i, monthly[(m.key, i.code)].cell(centre.pk).value) for i in headline]}
-        for m in months
+        {"period": m, "cells": [format_value(i, figures["monthly"][(m.key, i.code)]) for i in headline]}
+        for m in figures["months"]
     ]
-    card = scorecard_current(year=period.year)
-    result = None
-    if card is not None:
-        result = next((r for r in scorecard_results(scorecard=card) if r["centre"].pk == centre.pk), None)
     return {
+        **figures,
         "target": centre,
-        "state": state,
         "period": period,
-        "sections": sections,
-        "has_data": any(i["has_total"] or i["breakdown"] for s in sections for i in s["items"]),
-        "headline": headline,
         "trend": trend if any(c != "—" for row in trend for c in row["cells"]) else [],
-        "scorecard": card,
-        "result": result,
         "made_at": timezone.now(),
     }
 

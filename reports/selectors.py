@@ -388,3 +388,74 @@ def improvement_actions(*, centre: Centre | None = None, year: int | None = None
         action.before_text = format_value(action.indicator, before)
         action.after_text = format_value(action.indicator, after)
     return actions
+
+
+def centre_figures(*, centre: Centre, period: Period) -> dict:
+    """Every figure of one centre in a period, for its page and its printed report: by area, each with last year,
+    the change, the city and its breakdown cells (suppressed as on the area pages); the headline indicators month by
+    month; the Table 1 rooms below their minimum; its result under the year's scorecard."""
+    states = centre_states(period=period)
+    ids = [s.centre.pk for s in states]
+    indicators = indicator_map()
+    grids = facts_grids(
+        periods=[period, period.last_year()],
+        codes=list(indicators),
+        centre_ids=ids,
+        breakdowns=True,
+        indicators=indicators,
+    )
+    headline = [i for i in indicators.values() if i.headline]
+    months = months_of(Period(period.year), timezone.localdate())
+    monthly = facts_grids(
+        periods=months, codes=[i.code for i in headline], centre_ids=[centre.pk], indicators=indicators
+    )
+    sections = []
+    for area_code, area_label in Indicator.Area.choices:
+        items = []
+        for indicator in (i for i in indicators.values() if i.area == area_code):
+            grid, before = grids[(period.key, indicator.code)], grids[(period.last_year().key, indicator.code)]
+            suppress(grid, ids)
+            now_cell, old_cell = grid.cell(centre.pk), before.cell(centre.pk)
+            items.append(
+                {
+                    "indicator": indicator,
+                    "has_total": (centre.pk, "") in grid.cells,
+                    "text": format_value(indicator, now_cell.value),
+                    "cell": now_cell,
+                    "before": format_value(indicator, old_cell.value),
+                    "change": format_change(indicator, now_cell.value, old_cell.value),
+                    "good": change_is_good(indicator, now_cell.value, old_cell.value),
+                    "city": format_value(indicator, city_total(grid, ids).value),
+                    "breakdown": [
+                        {
+                            "label": grid.cell(centre.pk, k).label or grid.labels[k],
+                            "text": cell_text(indicator, grid.cell(centre.pk, k)),
+                            "cell": grid.cell(centre.pk, k),
+                        }
+                        for k in grid.keys
+                        if (centre.pk, k) in grid.cells
+                    ],
+                }
+            )
+        sections.append({"code": area_code, "label": area_label, "items": items})
+    rooms = grids[(period.key, "room_area")]
+    shortfalls = [
+        {"label": cell.label, "area": cell.value, "minimum": cell.denominator}
+        for cell in (rooms.cell(centre.pk, key) for key in rooms.keys)
+        if cell.denominator is not None and (cell.value or 0) < cell.denominator
+    ]
+    card = scorecard_current(year=period.year)
+    result = None
+    if card is not None:
+        result = next((r for r in scorecard_results(scorecard=card) if r["centre"].pk == centre.pk), None)
+    return {
+        "state": next((s for s in states if s.centre.pk == centre.pk), None),
+        "sections": sections,
+        "has_data": any(i["has_total"] or i["breakdown"] for s in sections for i in s["items"]),
+        "headline": headline,
+        "months": months,
+        "monthly": {(m.key, i.code): monthly[(m.key, i.code)].cell(centre.pk).value for m in months for i in headline},
+        "shortfalls": shortfalls,
+        "scorecard": card,
+        "result": result,
+    }

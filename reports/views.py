@@ -24,6 +24,7 @@ from reports.selectors import (
     Cell,
     Grid,
     cell_text,
+    centre_figures,
     centre_states,
     change_is_good,
     city_cells_hidden,
@@ -32,9 +33,6 @@ from reports.selectors import (
     format_change,
     format_value,
     indicator_map,
-    months_of,
-    scorecard_current,
-    scorecard_results,
     suppress,
 )
 from reports.services import refresh_run_start
@@ -265,53 +263,9 @@ def centre(request, code: str):
     if error:
         return error
     period = filters.period
-    states = centre_states(period=period)
-    state = next((s for s in states if s.centre.pk == target.pk), None)
-    ids = [s.centre.pk for s in states]
-    indicators = indicator_map()
-    grids = facts_grids(
-        periods=[period, period.last_year()],
-        codes=list(indicators),
-        centre_ids=ids,
-        breakdowns=True,
-        indicators=indicators,
-    )
-    months = months_of(Period(period.year), timezone.localdate())
-    monthly = facts_grids(
-        periods=months,
-        codes=[i.code for i in indicators.values() if i.headline],
-        centre_ids=[target.pk],
-        indicators=indicators,
-    )
-    sections = []
-    for area_code, area_label in Indicator.Area.choices:
-        items = []
-        for indicator in (i for i in indicators.values() if i.area == area_code):
-            grid, before = grids[(period.key, indicator.code)], grids[(period.last_year().key, indicator.code)]
-            suppress(grid, ids)
-            now_cell, old_cell = grid.cell(target.pk), before.cell(target.pk)
-            items.append(
-                {
-                    "indicator": indicator,
-                    "has_total": (target.pk, "") in grid.cells,
-                    "text": format_value(indicator, now_cell.value),
-                    "cell": now_cell,
-                    "before": format_value(indicator, old_cell.value),
-                    "change": format_change(indicator, now_cell.value, old_cell.value),
-                    "good": change_is_good(indicator, now_cell.value, old_cell.value),
-                    "city": format_value(indicator, city_total(grid, ids).value),
-                    "breakdown": [
-                        {
-                            "label": grid.labels[k],
-                            "text": cell_text(indicator, grid.cell(target.pk, k)),
-                            "cell": grid.cell(target.pk, k),
-                        }
-                        for k in grid.keys
-                        if (target.pk, k) in grid.cells
-                    ],
-                }
-            )
-        sections.append({"code": area_code, "label": area_label, "items": items, "tables": _breakdown_tables(items)})
+    figures = centre_figures(centre=target, period=period)
+    for section in figures["sections"]:
+        section["tables"] = _breakdown_tables(section["items"])
     trends = [
         {
             "indicator": indicator,
@@ -319,38 +273,22 @@ def centre(request, code: str):
             "rows": [
                 {
                     "period": m,
-                    "text": format_value(indicator, monthly[(m.key, indicator.code)].cell(target.pk).value),
+                    "text": format_value(indicator, figures["monthly"][(m.key, indicator.code)]),
                     "raw": ""
-                    if monthly[(m.key, indicator.code)].cell(target.pk).value is None
-                    else monthly[(m.key, indicator.code)].cell(target.pk).value,
+                    if figures["monthly"][(m.key, indicator.code)] is None
+                    else figures["monthly"][(m.key, indicator.code)],
                 }
-                for m in months
+                for m in figures["months"]
             ],
         }
-        for indicator in indicators.values()
-        if indicator.headline
+        for indicator in figures["headline"]
     ]
-    shortfalls = [
-        {"label": grid_cell.label, "area": grid_cell.value, "minimum": grid_cell.denominator}
-        for key in grids[(period.key, "room_area")].keys
-        for grid_cell in [grids[(period.key, "room_area")].cell(target.pk, key)]
-        if grid_cell.denominator is not None and (grid_cell.value or 0) < grid_cell.denominator
-    ]
-    card = scorecard_current(year=period.year)
-    result = None
-    if card is not None:
-        result = next((r for r in scorecard_results(scorecard=card) if r["centre"].pk == target.pk), None)
     context = {
         **page_context(request, filters),
+        **figures,
         "target": target,
-        "state": state,
         "period": period,
-        "sections": sections,
-        "trends": trends if months else [],
-        "shortfalls": shortfalls,
-        "scorecard": card,
-        "result": result,
-        "has_data": any(i["has_total"] or i["breakdown"] for s in sections for i in s["items"]),
+        "trends": trends if figures["months"] else [],
         "no_data": _no_data_reason(period),
     }
     return render(request, "reports/centre.html", context)
