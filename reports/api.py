@@ -24,11 +24,10 @@ from reports.periods import PeriodError
 from reports.roles import bureau_can
 from reports.selectors import (
     centre_states,
-    facts_grids,
+    fact_rows,
     indicator_map,
     scorecard_current,
     scorecard_results,
-    suppress,
 )
 from reports.serializers import FactPageSerializer, IndicatorSerializer, ScorecardSerializer
 
@@ -106,33 +105,9 @@ class FactsView(BureauAPIView):
         codes = self._indicator_codes(indicators)
         breakdowns = self._flag("breakdowns")
         states = centre_states(period=filters.period, codes=filters.centres)
-        ids = [state.centre.pk for state in states]
-        grids = facts_grids(
-            periods=[filters.period], codes=codes, centre_ids=ids, breakdowns=breakdowns, indicators=indicators
+        rows = fact_rows(
+            period=filters.period, states=states, codes=codes, breakdowns=breakdowns, indicators=indicators
         )
-        rows = []
-        for code in codes:
-            grid = suppress(grids[(filters.period.key, code)], ids)
-            for state in states:
-                for key in ["", *grid.keys]:
-                    cell = grid.cells.get((state.centre.pk, key))
-                    if cell is None:
-                        continue
-                    shown = not cell.suppressed
-                    rows.append(
-                        {
-                            "centre": state.centre.schema_name,
-                            "centre_name": state.centre.name,
-                            "period": filters.period.key,
-                            "indicator": code,
-                            "breakdown": key,
-                            "label": cell.label,
-                            "value": cell.value if shown else None,
-                            "numerator": cell.numerator if shown else None,
-                            "denominator": cell.denominator if shown else None,
-                            "suppressed": cell.suppressed,
-                        }
-                    )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         data = {

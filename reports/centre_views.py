@@ -20,9 +20,16 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from reports.models import ImprovementAction, Scorecard
 from reports.scorecard_forms import ActionStatusForm, ImprovementActionForm
-from reports.selectors import COLOUR_LABELS, format_value, improvement_actions, scorecard_current, scorecard_results
+from reports.selectors import (
+    COLOUR_LABELS,
+    access_improvement_action_by_id,
+    format_value,
+    improvement_actions,
+    scorecard_current,
+    scorecard_latest_published_year,
+    scorecard_results,
+)
 from reports.services import improvement_action_create, improvement_action_set_status
 from tenants.roles import Role, user_roles
 
@@ -40,10 +47,7 @@ def _year(request) -> int | None:
     raw = (request.GET.get("year") or "").strip()
     if raw.isdigit() and len(raw) == 4:
         return int(raw)
-    latest = (
-        Scorecard.objects.filter(status=Scorecard.Status.PUBLISHED).order_by("-year").values_list("year", flat=True)
-    ).first()
-    return latest
+    return scorecard_latest_published_year()
 
 
 def _median(values: list) -> float | None:
@@ -170,7 +174,7 @@ class ActionStatusView(View):
     def post(self, request, pk: int):
         if not may_evaluate(request.user):
             raise Http404
-        action = ImprovementAction.objects.filter(pk=pk, centre=connection.tenant).first()
+        action = access_improvement_action_by_id(centre=connection.tenant, id=pk)
         if action is None:
             raise Http404
         form = ActionStatusForm(request.POST, prefix=f"a{action.pk}")

@@ -40,6 +40,7 @@ from reports.selectors import (
     previous_scores,
     scorecard_current,
     scorecard_results,
+    scorecard_versions,
 )
 from reports.services import scorecard_create as scorecard_create_service
 from reports.services import scorecard_items_save
@@ -152,11 +153,7 @@ def scorecard(request):
         **as_of_context([s for s in centre_states(period=Period(year)) if not s.retired]),
         "year": year,
         "scorecard": card,
-        "versions": [
-            v
-            for v in Scorecard.objects.filter(year=year).order_by("version")
-            if can_edit or v.status == Scorecard.Status.PUBLISHED
-        ],
+        "versions": scorecard_versions(year=year, drafts=can_edit),
         "create_form": ScorecardCreateForm(
             initial={"year": year, "title": _("Evaluation of %(year)d") % {"year": year}}
         ),

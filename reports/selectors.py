@@ -459,3 +459,52 @@ def centre_figures(*, centre: Centre, period: Period) -> dict:
         "scorecard": card,
         "result": result,
     }
+
+
+def fact_rows(
+    *, period: Period, states: list[CentreState], codes: list[str], breakdowns: bool, indicators: dict[str, Indicator]
+) -> list[dict]:
+    """Facts of a period as rows (indicator, centre, cell), in one query; suppressed cells carry no value."""
+    ids = [state.centre.pk for state in states]
+    grids = facts_grids(periods=[period], codes=codes, centre_ids=ids, breakdowns=breakdowns, indicators=indicators)
+    rows = []
+    for code in codes:
+        grid = suppress(grids[(period.key, code)], ids)
+        for state in states:
+            for key in ["", *grid.keys]:
+                cell = grid.cells.get((state.centre.pk, key))
+                if cell is None:
+                    continue
+                shown = not cell.suppressed
+                rows.append(
+                    {
+                        "centre": state.centre.schema_name,
+                        "centre_name": state.centre.name,
+                        "period": period.key,
+                        "indicator": code,
+                        "breakdown": key,
+                        "label": cell.label,
+                        "value": cell.value if shown else None,
+                        "numerator": cell.numerator if shown else None,
+                        "denominator": cell.denominator if shown else None,
+                        "suppressed": cell.suppressed,
+                    }
+                )
+    return rows
+
+
+def scorecard_versions(*, year: int, drafts: bool) -> list[Scorecard]:
+    """A year's scorecard versions in order; drafts only for those who may edit them."""
+    cards = Scorecard.objects.filter(year=year).order_by("version")
+    return list(cards if drafts else cards.filter(status=Scorecard.Status.PUBLISHED))
+
+
+def scorecard_latest_published_year() -> int | None:
+    return (
+        Scorecard.objects.filter(status=Scorecard.Status.PUBLISHED).order_by("-year").values_list("year", flat=True)
+    ).first()
+
+
+def access_improvement_action_by_id(*, centre: Centre, id: int) -> ImprovementAction | None:  # noqa: A002
+    """One of the centre's own actions; another centre's is as missing as one that does not exist."""
+    return ImprovementAction.objects.filter(pk=id, centre=centre).first()
