@@ -36,10 +36,11 @@ def page_context(request, filters: Filters | None = None) -> dict:
     from tenants.models import Centre
 
     role = bureau_role(request.user)
+    names = report_labels()
     return {
         "months_choice": range(1, 13),
-        "levels": list(report_labels()["level"].items()),
-        "kinds": list(report_labels()["kind"].items()),
+        "levels": list(names["level"].items()),
+        "kinds": list(names["kind"].items()),
         "all_centres": Centre.objects.filter(kind=Centre.Kind.CENTRE).order_by("schema_name"),
         "small_cell": settings.JUNXIU_SMALL_CELL,
         "areas": Indicator.Area.choices,
