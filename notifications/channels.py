@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import urllib.error
 import urllib.parse
@@ -27,6 +28,7 @@ from django.core.mail.message import make_msgid
 from django.utils.module_loading import import_string
 
 TIMEOUT_SECONDS = 10
+console = logging.getLogger("notifications.sms")
 
 
 # No SMS at night (Asia/Shanghai) unless a user sets quiet hours of their own.
@@ -58,13 +60,17 @@ class ChannelError(Exception):
 
 
 class Channel:
-    """Send one message; return the provider's message id, or raise ChannelError."""
+    """Send one message; return the provider's message id, or raise ChannelError.
+
+    `secret` names the part of the body that must not be kept anywhere staff can read (a log-in code): channels
+    that store or write the message keep it masked (SECRET_MASK); only the recipient gets it in clear.
+    """
 
     name: str = ""
     # True when sending the same key twice cannot reach the person twice, so an interrupted send may be repeated.
     idempotent: bool = False
 
-    def send(self, *, address: str, subject: str, body: str, key: str) -> str:
+    def send(self, *, address: str, subject: str, body: str, key: str, secret: str = "") -> str:
         raise NotImplementedError
 
 
@@ -74,7 +80,7 @@ class InboxChannel(Channel):
     name = "inbox"
     idempotent = True
 
-    def send(self, *, address: str, subject: str, body: str, key: str) -> str:
+    def send(self, *, address: str, subject: str, body: str, key: str, secret: str = "") -> str:
         return f"inbox:{key}"
 
 
@@ -83,7 +89,7 @@ class EmailChannel(Channel):
 
     name = "email"
 
-    def send(self, *, address: str, subject: str, body: str, key: str) -> str:
+    def send(self, *, address: str, subject: str, body: str, key: str, secret: str = "") -> str:
         if not address:
             raise ChannelError("no e-mail address", retryable=False)
         message_id = make_msgid(domain=settings.JUNXIU_BASE_DOMAIN)
@@ -114,27 +120,41 @@ def _post(request: urllib.request.Request) -> Any:
         raise ChannelError("the provider's answer is not JSON", retryable=False) from exc
 
 
+SECRET_MASK = "******"  # noqa: S105 - a mask, not a password
+
+
+def secret_masked(text: str, secret: str) -> str:
+    """The text with every occurrence of the secret replaced by the mask."""
+    return text.replace(secret, SECRET_MASK) if secret else text
+
+
 class SmsBackend:
     """Send one text message to one phone number; return the provider's id or raise ChannelError."""
 
-    def send(self, *, phone: str, text: str, key: str) -> str:
+    def send(self, *, phone: str, text: str, key: str, secret: str = "") -> str:
         raise NotImplementedError
 
 
 class FileSmsBackend(SmsBackend):
-    """Development and tests: append one JSON line per message to a file (VAR_DIR/sms/sms.jsonl by default)."""
+    """Development and tests: append one JSON line per message to a file (VAR_DIR/sms/sms.jsonl by default).
+
+    The file is an outbox other staff may read, so a secret (a log-in code) is written masked; the clear text goes
+    only to the developer's console (the `notifications.sms` logger at INFO), and only with JUNXIU_SMS_CONSOLE on.
+    """
 
     def path(self) -> Path:
         configured = getattr(settings, "JUNXIU_SMS_FILE", "")
         return Path(configured) if configured else Path(settings.VAR_DIR) / "sms" / "sms.jsonl"
 
-    def send(self, *, phone: str, text: str, key: str) -> str:
+    def send(self, *, phone: str, text: str, key: str, secret: str = "") -> str:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"key": key, "phone": phone, "text": text}, ensure_ascii=False) + "\n"
+        line = json.dumps({"key": key, "phone": phone, "text": secret_masked(text, secret)}, ensure_ascii=False) + "\n"
         with path.open("a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)  # several workers append to one file
             handle.write(line)
+        if secret and getattr(settings, "JUNXIU_SMS_CONSOLE", False):
+            console.info("SMS %s to %s: %s", key, phone, text)
         return f"file:{key}"
 
 
@@ -183,7 +203,7 @@ class AliyunSmsBackend(SmsBackend):
             method="POST",
         )
 
-    def send(self, *, phone: str, text: str, key: str) -> str:
+    def send(self, *, phone: str, text: str, key: str, secret: str = "") -> str:
         answer = _post(self.build_request(phone=phone, text=text, key=key))
         if answer.get("Code") == "OK":
             return str(answer.get("BizId", ""))
@@ -259,7 +279,7 @@ class TencentSmsBackend(SmsBackend):
             method="POST",
         )
 
-    def send(self, *, phone: str, text: str, key: str) -> str:
+    def send(self, *, phone: str, text: str, key: str, secret: str = "") -> str:
         answer = _post(self.build_request(phone=phone, text=text, key=key)).get("Response", {})
         if "Error" in answer:
             error = answer["Error"]
@@ -286,10 +306,10 @@ class SmsChannel(Channel):
 
     name = "sms"
 
-    def send(self, *, address: str, subject: str, body: str, key: str) -> str:
+    def send(self, *, address: str, subject: str, body: str, key: str, secret: str = "") -> str:
         if not address:
             raise ChannelError("no mobile number", retryable=False)
-        return sms_backend().send(phone=address, text=body, key=key)
+        return sms_backend().send(phone=address, text=body, key=key, secret=secret)
 
 
 class WecomChannel(Channel):
@@ -297,7 +317,7 @@ class WecomChannel(Channel):
 
     name = "wecom"
 
-    def send(self, *, address: str, subject: str, body: str, key: str) -> str:
+    def send(self, *, address: str, subject: str, body: str, key: str, secret: str = "") -> str:
         from forms_engine.webhooks import webhook_target_private
 
         url = address or getattr(settings, "JUNXIU_WECOM_WEBHOOK", "")

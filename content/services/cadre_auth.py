@@ -79,7 +79,7 @@ def login_code_send(*, phone: str, address: str) -> None:
 
         def send() -> None:
             try:
-                channel_get("sms").send(address=mobile, subject="", body=text, key=key)
+                channel_get("sms").send(address=mobile, subject="", body=text, key=key, secret=code)
             except ChannelError:
                 logger.warning("log-in code %s not sent", key, exc_info=True)
 

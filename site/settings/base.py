@@ -246,6 +246,10 @@ JUNXIU_SMALL_CELL = int(os.environ.get("JUNXIU_SMALL_CELL", "5"))
 # Generated workbooks and PDFs: never under MEDIA, served only by a view that checks the user (reports.views).
 JUNXIU_PRIVATE_FILES = Path(os.environ.get("JUNXIU_PRIVATE_FILES", VAR_DIR / "private"))
 
+# The file SMS backend (development) writes log-in codes masked into its outbox; with this on it also logs the clear
+# text to the console (logger notifications.sms), for the developer at the keyboard. Never on in production.
+JUNXIU_SMS_CONSOLE = env_bool("JUNXIU_SMS_CONSOLE", DEBUG)
+
 # Personal data at rest: Fernet keys, newest first (older ones still decrypt), and the lookup-hash key.
 JUNXIU_FIELD_KEYS = env_list("JUNXIU_FIELD_KEYS", "")
 JUNXIU_LOOKUP_KEY = os.environ.get("JUNXIU_LOOKUP_KEY", "")

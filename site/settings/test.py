@@ -17,6 +17,7 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # Test clusters run only the tasks a test queues: the centres' periodic schedules would write into shared test data.
 Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60, "scheduler": False}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+JUNXIU_SMS_CONSOLE = True  # tests read a log-in code where a developer would: the console, not the outbox
 # A test's rolled-back pages must not outlive it in the cache: page caching is on only where a test turns it on.
 JUNXIU_PAGE_CACHE_SECONDS = 0
 

@@ -1,9 +1,13 @@
-"""Cadre log-in on the public site: SMS code (through the SMS channel's file backend), access code, throttles."""
+"""Cadre log-in on the public site: SMS code (through the SMS channel's file backend), access code, throttles.
+
+The file backend's outbox holds a log-in code masked; tests read the code where the developer does: the console.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 
 import pytest
@@ -23,8 +27,17 @@ def sms_lines(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
-def code_in(line: dict) -> str:
-    return re.search(r"\b(\d{6})\b", line["text"]).group(1)
+@pytest.fixture
+def console(caplog):
+    """What the file SMS backend prints for the developer at the keyboard (JUNXIU_SMS_CONSOLE)."""
+    caplog.set_level(logging.INFO, logger="notifications.sms")
+    return caplog
+
+
+def code_on(console) -> str:
+    """The log-in code of the latest SMS printed on the console."""
+    texts = [record.getMessage() for record in console.records if record.name == "notifications.sms"]
+    return re.search(r"验证码是 (\d{6})，", texts[-1]).group(1)
 
 
 def ask_code(client, phone: str, capture):
@@ -32,28 +45,27 @@ def ask_code(client, phone: str, capture):
         return client.post(LOGIN, {"action": "send", "phone": phone, "next": "/cadre/signups/"})
 
 
-def test_code_goes_by_sms_and_logs_the_cadre_in(cadres, sms_file, django_capture_on_commit_callbacks):
+def test_code_goes_by_sms_and_logs_the_cadre_in(cadres, sms_file, console, django_capture_on_commit_callbacks):
     client = client_for("huangpu")
     sent = ask_code(client, "138 1234 5678", django_capture_on_commit_callbacks)
     assert sent.status_code == 200
     assert "含 6 位数字验证码的短信正在发送" in sent.content.decode()
     lines = sms_lines(sms_file)
     assert [line["phone"] for line in lines] == ["13812345678"]
-    assert lines[0]["text"] == f"您的登录验证码是 {code_in(lines[0])}，10 分钟内有效。请勿告诉他人。"
+    assert lines[0]["text"] == "您的登录验证码是 ******，10 分钟内有效。请勿告诉他人。"
+    code = code_on(console)
     with schema_context("huangpu"):
         row = CadreLoginCode.objects.get()
         assert row.cadre_id == cadres["wang"].pk
-        assert code_in(lines[0]) not in row.code_hash  # stored hashed
-    done = client.post(
-        LOGIN, {"action": "verify", "phone": "13812345678", "code": code_in(lines[0]), "next": "/cadre/signups/"}
-    )
+        assert code not in row.code_hash  # stored hashed
+    done = client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code, "next": "/cadre/signups/"})
     assert (done.status_code, done["Location"]) == (302, "/cadre/signups/")
     mine = client.get("/cadre/signups/")
     assert mine.status_code == 200
     assert "当前登录：王德胜。" in mine.content.decode()
     # A code works once.
     client.post("/cadre/logout/")
-    again = client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code_in(lines[0])})
+    again = client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code})
     assert again.status_code == 400
     assert "请先获取验证码。" in again.content.decode()
     assert client.get("/cadre/signups/")["Location"] == "/cadre/login/?next=%2Fcadre%2Fsignups%2F"
@@ -70,10 +82,10 @@ def test_unknown_numbers_get_the_same_answer_and_no_sms(cadres, sms_file, django
     assert len(sms_lines(sms_file)) == 1
 
 
-def test_wrong_code_then_five_tries_use_the_code_up(cadres, sms_file, django_capture_on_commit_callbacks):
+def test_wrong_code_then_five_tries_use_the_code_up(cadres, sms_file, console, django_capture_on_commit_callbacks):
     client = client_for("huangpu")
     ask_code(client, "13812345678", django_capture_on_commit_callbacks)
-    good = code_in(sms_lines(sms_file)[0])
+    good = code_on(console)
     wrong = "000000" if good != "000000" else "111111"
     answers = [
         client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": wrong}).content.decode()
@@ -88,14 +100,42 @@ def test_wrong_code_then_five_tries_use_the_code_up(cadres, sms_file, django_cap
     assert "cadre_id" not in client.session
 
 
-def test_expired_code_is_refused(cadres, sms_file, django_capture_on_commit_callbacks):
+def test_expired_code_is_refused(cadres, sms_file, console, django_capture_on_commit_callbacks):
     client = client_for("huangpu")
     ask_code(client, "13812345678", django_capture_on_commit_callbacks)
     with schema_context("huangpu"):
         CadreLoginCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    expired = client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code_in(sms_lines(sms_file)[0])})
+    expired = client.post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code_on(console)})
     assert expired.status_code == 400
     assert "验证码已过期，请重新获取。" in expired.content.decode()
+
+
+def test_the_code_is_kept_nowhere_staff_can_read(cadres, sms_file, console, django_capture_on_commit_callbacks):
+    """Issue 13, defect 12: the outbox file and the deliveries hold the SMS masked; the console has it for the dev."""
+    from notifications.models import Delivery
+
+    with schema_context("huangpu"):
+        deliveries_before = Delivery.objects.count()
+    ask_code(client_for("huangpu"), "13812345678", django_capture_on_commit_callbacks)
+    code = code_on(console)
+    outbox = sms_file.read_text(encoding="utf-8")
+    assert code not in outbox
+    assert [line["text"] for line in sms_lines(sms_file)] == ["您的登录验证码是 ******，10 分钟内有效。请勿告诉他人。"]
+    with schema_context("huangpu"):
+        assert Delivery.objects.count() == deliveries_before  # the code never goes through a stored Delivery
+        assert Delivery.objects.filter(body__contains=code).count() == 0
+        assert code not in CadreLoginCode.objects.get().code_hash
+    done = client_for("huangpu").post(LOGIN, {"action": "verify", "phone": "13812345678", "code": code, "next": "/"})
+    assert (done.status_code, done["Location"]) == (302, "/")
+
+
+def test_without_the_console_setting_the_code_is_nowhere_in_clear(
+    cadres, sms_file, console, settings, django_capture_on_commit_callbacks
+):
+    settings.JUNXIU_SMS_CONSOLE = False  # production's default
+    ask_code(client_for("huangpu"), "13812345678", django_capture_on_commit_callbacks)
+    assert [record for record in console.records if record.name == "notifications.sms"] == []
+    assert [line["text"] for line in sms_lines(sms_file)] == ["您的登录验证码是 ******，10 分钟内有效。请勿告诉他人。"]
 
 
 def test_code_requests_are_throttled_per_phone_and_per_address(cadres, sms_file, django_capture_on_commit_callbacks):
