@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import os
+import re
 from decimal import Decimal
 from typing import Any
 
-from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -17,11 +17,14 @@ from openpyxl import Workbook
 from forms_engine.fields import display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
 from forms_engine.selectors import submission_visible_queryset
+from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
 
 PROGRESS_EVERY = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_TYPES = ("integer", "decimal", "rating")
 SKIPPED_TYPES = ("note",)
+FOLDER = "form-exports"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cell_safe(value: Any) -> Any:
@@ -63,6 +66,12 @@ def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Sub
     if params.get("until"):
         submissions = submissions.filter(created_at__date__lte=dt.date.fromisoformat(params["until"]))
     return submissions
+
+
+def export_filename(*, form: FormDefinition, at: dt.datetime) -> str:
+    """The name a workbook is downloaded by: the form's title and the local time, e.g. 投诉登记-20261206-0930.xlsx."""
+    title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", form.title).strip() or form.key
+    return f"{title[:150]}-{timezone.localtime(at):%Y%m%d-%H%M}.xlsx"
 
 
 def _cell(spec: dict | None, value: Any, *, sensitive: bool) -> Any:
@@ -138,15 +147,47 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
             done += 1
             if done % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done=done)
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-            workbook.save(handle.name)
-            handle.seek(0)
-            stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-            job.file.save(f"{form.key}-{stamp}.xlsx", File(handle), save=False)
-        job.status, job.done, job.total, job.finished_at = ExportJob.Status.DONE, done, total, timezone.now()
-        job.save(update_fields=["status", "done", "total", "file", "finished_at"])
+        target, job.path = private_file_new(schema_name=connection.schema_name, folder=FOLDER, suffix=".xlsx")
+        partial = target.with_name(f".{target.name}.part")
+        try:
+            workbook.save(partial)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        job.finished_at = timezone.now()
+        job.filename = export_filename(form=form, at=job.finished_at)
+        job.status, job.done, job.total = ExportJob.Status.DONE, done, total
+        job.save(update_fields=["status", "done", "total", "path", "filename", "finished_at"])
     except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome, shown to the user
         job.refresh_from_db()
         job.status, job.error, job.finished_at = ExportJob.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
     return job
+
+
+def export_job_expired(*, job: ExportJob, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) - job.created_at > PRIVATE_FILE_LIFETIME
+
+
+def export_job_file(*, job: ExportJob):
+    """The finished workbook of a job while it may still be downloaded (inside the private folder), else None."""
+    if job.status != ExportJob.Status.DONE or export_job_expired(job=job):
+        return None
+    return private_file_path(job.path)
+
+
+def export_job_discard(*, job: ExportJob) -> None:
+    """Delete an expired job's workbook; the job stays listed, without a file."""
+    private_file_delete(job.path)
+    ExportJob.objects.filter(pk=job.pk).update(path="")
+    job.path = ""
+
+
+def export_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Task (in a centre): delete the workbooks of jobs older than 24 hours; returns how many jobs lost a file."""
+    cutoff = (now or timezone.now()) - PRIVATE_FILE_LIFETIME
+    purged = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff).exclude(path=""):
+        export_job_discard(job=job)
+        purged += 1
+    return purged

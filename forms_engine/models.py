@@ -194,6 +194,8 @@ class SubmissionChange(models.Model):
 
 
 class ExportJob(models.Model):
+    """Submissions written to a workbook in the background; downloadable by its creator for 24 hours."""
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
@@ -204,7 +206,9 @@ class ExportJob(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("total"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
-    file = models.FileField(_("file"), upload_to="form-exports/", blank=True)
+    # The workbook, relative to JUNXIU_PRIVATE_FILES (<schema>/form-exports/...): never under MEDIA.
+    path = models.CharField(_("file"), max_length=300, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
     error = models.TextField(_("error"), blank=True)
     params = models.JSONField(_("filters"), default=dict, blank=True)
     created_by = models.ForeignKey(

@@ -7,9 +7,7 @@ role; their PDFs the "export" role.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -25,6 +23,7 @@ from reports.exports import (
     XLSX_TYPE,
     YEAR,
     access_report_export_by_id,
+    report_export_discard,
     report_export_downloaded,
     report_export_expired,
     report_export_file,
@@ -36,13 +35,9 @@ from reports.models import ReportExport
 from reports.pdf import centre_print_context, pdf_filename, pdf_render, scorecard_print_context
 from reports.periods import PeriodError
 from tenants.models import Centre
+from tenants.private_files import attachment_header, private_file_response
 
 STATUS_TEMPLATE = "reports/print/export_status.html"
-
-
-def _attachment(filename: str, fallback: str) -> str:
-    """Content-Disposition for a Chinese file name (RFC 6266), with an ASCII name for old clients."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _refused(request, message: str, status: int):
@@ -97,14 +92,14 @@ def export_download(request, export_id: int):
         raise Http404
     if export.status != ReportExport.Status.DONE:
         return redirect("reports:export_status", export_id=export.pk)
-    file = report_export_file(export=export)
-    if report_export_expired(export=export) or file is None:
+    file = None if report_export_expired(export=export) else report_export_file(export=export)
+    if file is None:
+        report_export_discard(export=export)
         return _refused(request, _("This export is older than 24 hours and has been removed. Export it again."), 410)
     report_export_downloaded(export=export, user=request.user)
-    response = FileResponse(file.open("rb"), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = _attachment(export.filename or "report.xlsx", f"report-{export.pk}.xlsx")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        file, filename=export.filename or "report.xlsx", content_type=XLSX_TYPE, fallback=f"report-{export.pk}.xlsx"
+    )
 
 
 def _year(request) -> int | HttpResponse:
@@ -128,7 +123,7 @@ def _pdf_response(request, html: str, filename: str) -> HttpResponse:
     response = HttpResponse(
         pdf_render(html=html, base_url=request.build_absolute_uri("/")), content_type="application/pdf"
     )
-    response["Content-Disposition"] = _attachment(filename, "report.pdf")
+    response["Content-Disposition"] = attachment_header(filename, fallback="report.pdf")
     response["Cache-Control"] = "private, no-store"
     return response
 

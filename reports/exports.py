@@ -8,7 +8,6 @@ import datetime as dt
 import logging
 import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
+from django_tenants.utils import get_public_schema_name
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -47,6 +47,7 @@ from reports.selectors import (
     scorecard_results,
     suppress,
 )
+from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ YEAR = "year"
 SCORECARD_PDF = "scorecard-pdf"
 CENTRE_PDF = "centre-pdf"
 WORKBOOK_KINDS = (VIEW, YEAR)
-EXPIRES_AFTER = dt.timedelta(hours=24)
+EXPIRES_AFTER = PRIVATE_FILE_LIFETIME
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Breakdowns whose cells belong to one centre (its rest homes, its reminder rules): listed row by row on their own
@@ -512,10 +513,6 @@ def _describe(*, kind: str, query: str, pk: int | None = None) -> str:
     return f"{kind}{f' #{pk}' if pk else ''} {query or '-'}"[:300]
 
 
-def _private_dir() -> Path:
-    return Path(settings.JUNXIU_PRIVATE_FILES) / "reports"
-
-
 def report_export_start(*, kind: str, filters: Filters, user) -> ReportExport:
     """Record an export asked for by a bureau user and queue the task that makes it (on the public schema)."""
     if kind not in WORKBOOK_KINDS:
@@ -544,11 +541,16 @@ def report_exports_purge(*, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - EXPIRES_AFTER
     purged = 0
     for export in ReportExport.objects.filter(created_at__lt=cutoff).exclude(path=""):
-        path = _private_dir().parent / export.path
-        path.unlink(missing_ok=True)
-        ReportExport.objects.filter(pk=export.pk).update(path="")
+        report_export_discard(export=export)
         purged += 1
     return purged
+
+
+def report_export_discard(*, export: ReportExport) -> None:
+    """Delete an export's file (expired); the export stays listed, without a file."""
+    private_file_delete(export.path)
+    ReportExport.objects.filter(pk=export.pk).update(path="")
+    export.path = ""
 
 
 def report_export_run(export_id: int) -> str:
@@ -566,13 +568,11 @@ def report_export_run(export_id: int) -> str:
             shown["progress"] = percent
             ReportExport.objects.filter(pk=export.pk).update(progress=percent)
 
-    folder = _private_dir()
-    name = f"{secrets.token_urlsafe(24)}.xlsx"
-    partial = folder / f".{name}.part"
+    target, relative = private_file_new(schema_name=get_public_schema_name(), folder="reports", suffix=".xlsx")
+    partial = target.with_name(f".{target.name}.part")
     try:
         with translation.override(export.params.get("language") or settings.LANGUAGE_CODE):
             filters = filters_parse(QueryDict(export.params.get("query", "")))
-            folder.mkdir(parents=True, exist_ok=True)
             workbook_write(
                 filters=filters,
                 whole_year=export.kind == YEAR,
@@ -580,11 +580,11 @@ def report_export_run(export_id: int) -> str:
                 target=partial,
                 progress=progress,
             )
-            os.replace(partial, folder / name)
+            os.replace(partial, target)
             ReportExport.objects.filter(pk=export.pk).update(
                 status=ReportExport.Status.DONE,
                 progress=100,
-                path=f"reports/{name}",
+                path=relative,
                 filename=_filename(kind=export.kind, filters=filters),
                 finished_at=timezone.now(),
             )
@@ -616,13 +616,9 @@ def report_export_expired(*, export: ReportExport, now: dt.datetime | None = Non
 
 def report_export_file(*, export: ReportExport) -> Path | None:
     """The finished file of an export, if it is still there (and inside the private directory)."""
-    if export.status != ReportExport.Status.DONE or not export.path:
+    if export.status != ReportExport.Status.DONE:
         return None
-    root = _private_dir().resolve()
-    path = (root.parent / export.path).resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path
+    return private_file_path(export.path)
 
 
 def report_export_downloaded(*, export: ReportExport, user) -> None:

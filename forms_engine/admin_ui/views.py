@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Max
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from forms_engine import services
 from forms_engine.admin_ui.forms import DefinitionForm, FieldForm, SubmissionFilterForm
-from forms_engine.exports import export_queryset, submissions_export_start
+from forms_engine.exports import (
+    XLSX_TYPE,
+    export_job_discard,
+    export_job_file,
+    export_queryset,
+    submissions_export_start,
+)
 from forms_engine.fields import FIELD_TYPES, display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormField, Submission, SubmissionChange
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
@@ -34,6 +40,7 @@ from registry.selectors import (
     staff_names,
 )
 from registry.services import access_log_record
+from tenants.private_files import private_file_response
 from tenants.roles import Role
 
 PAGE_SIZE = 50
@@ -642,12 +649,23 @@ class ExportListView(FormsView):
         return context
 
 
-class ExportDownloadView(View):
+class ExportDownloadView(FormsView):
+    """A finished export, for the user who made it while they may still view its form, for 24 hours; logged."""
+
+    template_name = "forms_engine/admin/export_gone.html"
+
+    def get_page_title(self):
+        return _("Exports")
+
     def get(self, request, job_id: int):
         job = _jobs_for(request.user).filter(pk=job_id).first()
-        if job is None or job.status != ExportJob.Status.DONE or not job.file:
+        if job is None or job.status != ExportJob.Status.DONE:
             raise Http404
         access_form_by_id(user=request.user, id=job.form_id, action="view")
+        path = export_job_file(job=job)
+        if path is None:
+            export_job_discard(job=job)
+            return self.render_to_response(self.get_context_data(job=job), status=410)
         submissions = export_queryset(form=job.form, user=request.user, params=job.params)
         if job.finished_at:
             submissions = submissions.filter(created_at__lte=job.finished_at)
@@ -659,5 +677,5 @@ class ExportDownloadView(View):
             record_ids=submissions.values_list("pk", flat=True),
             fields=sorted({s["name"] for v in job.form.versions.all() for s in v.schema.get("fields", [])}),
         )
-        filename = job.file.name.rsplit("/", 1)[-1]
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+        fallback = f"{job.form.key}.xlsx"
+        return private_file_response(path, filename=job.filename or fallback, content_type=XLSX_TYPE, fallback=fallback)

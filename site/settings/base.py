@@ -245,6 +245,9 @@ JUNXIU_SURVEY_TEMPLATE = os.environ.get("JUNXIU_SURVEY_TEMPLATE", "satisfaction"
 JUNXIU_SMALL_CELL = int(os.environ.get("JUNXIU_SMALL_CELL", "5"))
 # Generated workbooks and PDFs: never under MEDIA, served only by a view that checks the user (reports.views).
 JUNXIU_PRIVATE_FILES = Path(os.environ.get("JUNXIU_PRIVATE_FILES", VAR_DIR / "private"))
+# In production nginx sends those files: the prefix of its `internal` location aliased to JUNXIU_PRIVATE_FILES
+# (e.g. /_private/, deploy/nginx.conf); empty: Django streams them itself.
+JUNXIU_X_ACCEL_REDIRECT = os.environ.get("JUNXIU_X_ACCEL_REDIRECT", "")
 
 # The file SMS backend (development) writes log-in codes masked into its outbox; with this on it also logs the clear
 # text to the console (logger notifications.sms), for the developer at the keyboard. Never on in production.

@@ -14,6 +14,7 @@ SECRET_KEY = "test-only-not-secret-" + "x" * 40
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "tenants.hashers.OneTimePasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+JUNXIU_PRIVATE_FILES = VAR_DIR / "test-private"  # noqa: F405
 # Test clusters run only the tasks a test queues: the centres' periodic schedules would write into shared test data.
 Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60, "scheduler": False}  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -4,7 +4,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.files.storage import default_storage
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,6 +24,7 @@ from forms_engine.services import (
     submission_create,
 )
 from registry.idcard import resident_id_make
+from tenants.private_files import private_file_path
 from tenants.roles import Role, role_group_name
 from tenants.tasks import centre_task_run
 from tests.conftest import make_user
@@ -34,8 +35,7 @@ MASKED = ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:]
 
 
 def sheet_rows(job: ExportJob) -> list[list]:
-    with default_storage.open(job.file.name) as handle:
-        workbook = load_workbook(io.BytesIO(handle.read()))
+    workbook = load_workbook(io.BytesIO(private_file_path(job.path).read_bytes()))
     sheet = workbook.active
     return [list(row) for row in sheet.iter_rows(max_col=sheet.max_column, values_only=True)]
 
@@ -76,8 +76,9 @@ def test_columns_merge_every_version_values_neutralised_and_masked_per_creator(c
         full = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=admin))
         masked = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=viewer))
         assert (full.status, full.total, full.done, full.error) == ("done", 2, 2, "")
-        assert full.file.name.startswith("form-exports/opinions-") and full.finished_at is not None
-        assert default_storage.path(full.file.name).endswith("/huangpu/" + full.file.name)
+        assert full.path.startswith("huangpu/form-exports/") and full.finished_at is not None
+        assert private_file_path(full.path) == (settings.JUNXIU_PRIVATE_FILES / full.path).resolve()
+        assert full.filename == f"意见-{timezone.localtime(full.finished_at):%Y%m%d-%H%M}.xlsx"
         header = ["回执编号", "提交时间", "状态", "军休干部", "主题（新）", "旧备注", "身份证号", "次数", "渠道"]
         assert sheet_rows(full) == [
             header,
@@ -112,10 +113,10 @@ def test_progress_is_written_every_thousand_rows_and_a_failure_is_recorded(centr
         assert (job.status, job.total, job.done) == ("done", 5, 5)
         assert [row[4] for row in sheet_rows(job)] == ["问题", "回答0", "回答1", "回答2", "回答3", "回答4"]
         # A job already run is not run again.
-        assert submissions_export_write(job=job).file.name == job.file.name
+        assert submissions_export_write(job=job).path == job.path
         broken = ExportJob.objects.create(form=form, created_by=admin, params={"since": "not-a-date"})
         broken = submissions_export_write(job=broken)
-        assert broken.status == "failed" and broken.error.startswith("ValueError") and not broken.file
+        assert broken.status == "failed" and broken.error.startswith("ValueError") and broken.path == ""
 
 
 def test_the_export_is_queued_on_commit_and_runs_as_a_centre_task(centres, django_capture_on_commit_callbacks):

@@ -115,7 +115,8 @@ def test_year_workbook_sheets_formats_chart_and_text_that_looks_like_a_formula(f
     assert (export.status, export.progress, export.error) == ("done", 100, "")
     assert export.filename == f"Centre figures, whole year {YEAR}.xlsx"
     path = exports.report_export_file(export=export)
-    assert path.parent.name == "reports" and path.parent.parent.name == "private" and path.suffix == ".xlsx"
+    assert path == (exports.settings.JUNXIU_PRIVATE_FILES / export.path).resolve()  # never under MEDIA
+    assert (export.path.split("/")[:2], path.suffix) == (["public", "reports"], ".xlsx")
     book = load_workbook(path)
     assert book.sheetnames == SHEETS_EN
     for ws in book.worksheets[1:]:

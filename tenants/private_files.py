@@ -1,0 +1,74 @@
+"""Generated files (exports, workbooks) kept outside MEDIA, under JUNXIU_PRIVATE_FILES/<schema>/..., and handed out
+only by views that check the user; in production nginx sends the bytes (X-Accel-Redirect to an internal location)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
+
+# How long a generated file may be downloaded; afterwards it is refused (410) and deleted.
+PRIVATE_FILE_LIFETIME = dt.timedelta(hours=24)
+
+
+def private_root() -> Path:
+    return Path(settings.JUNXIU_PRIVATE_FILES)
+
+
+def private_file_new(*, schema_name: str, folder: str, suffix: str) -> tuple[Path, str]:
+    """A fresh, unguessable file name in <root>/<schema>/<folder>/ (made): its absolute path and its path relative
+    to the root, which is what a model stores."""
+    relative = f"{schema_name}/{folder}/{secrets.token_urlsafe(24)}{suffix}"
+    path = private_root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, relative
+
+
+def private_file_path(relative: str) -> Path | None:
+    """The file a stored relative path names, if it exists and lies inside the private root (no `..`, no link out)."""
+    if not relative:
+        return None
+    root = private_root().resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def private_file_delete(relative: str) -> bool:
+    """Delete a stored file (if it is still there and inside the root); True when something was deleted."""
+    path = private_file_path(relative)
+    if path is None:
+        return False
+    path.unlink(missing_ok=True)
+    return True
+
+
+def attachment_header(filename: str, *, fallback: str = "download") -> str:
+    """Content-Disposition of a download named `filename` (RFC 6266 / 5987), with an ASCII name for old clients."""
+    ascii_name = filename if filename.isascii() else fallback
+    ascii_name = re.sub(r'[\\"\x00-\x1f\x7f]', "_", ascii_name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def private_file_response(path: Path, *, filename: str, content_type: str, fallback: str = "") -> HttpResponse:
+    """The download of a private file, as an attachment named `filename` (RFC 5987 for Chinese names), never cached.
+
+    With JUNXIU_X_ACCEL_REDIRECT (the prefix of nginx's `internal` location) the response is empty and nginx sends
+    the file; otherwise Django streams it.
+    """
+    prefix = settings.JUNXIU_X_ACCEL_REDIRECT
+    if prefix:
+        relative = path.resolve().relative_to(private_root().resolve()).as_posix()
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(relative)}"
+    else:
+        response = FileResponse(path.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = attachment_header(filename, fallback=fallback or f"download{path.suffix}")
+    response["Cache-Control"] = "private, no-store"
+    return response
