@@ -173,12 +173,12 @@ def export_job_file(*, job: ExportJob):
     """The finished workbook of a job while it may still be downloaded (inside the private folder), else None."""
     if job.status != ExportJob.Status.DONE or export_job_expired(job=job):
         return None
-    return private_file_path(job.path)
+    return private_file_path(job.path, schema_name=connection.schema_name)
 
 
 def export_job_discard(*, job: ExportJob) -> None:
     """Delete an expired job's workbook; the job stays listed, without a file."""
-    private_file_delete(job.path)
+    private_file_delete(job.path, schema_name=connection.schema_name)
     ExportJob.objects.filter(pk=job.pk).update(path="")
     job.path = ""
 

@@ -548,7 +548,7 @@ def report_exports_purge(*, now: dt.datetime | None = None) -> int:
 
 def report_export_discard(*, export: ReportExport) -> None:
     """Delete an export's file (expired); the export stays listed, without a file."""
-    private_file_delete(export.path)
+    private_file_delete(export.path, schema_name=get_public_schema_name())
     ReportExport.objects.filter(pk=export.pk).update(path="")
     export.path = ""
 
@@ -618,7 +618,7 @@ def report_export_file(*, export: ReportExport) -> Path | None:
     """The finished file of an export, if it is still there (and inside the private directory)."""
     if export.status != ReportExport.Status.DONE:
         return None
-    return private_file_path(export.path)
+    return private_file_path(export.path, schema_name=get_public_schema_name())
 
 
 def report_export_downloaded(*, export: ReportExport, user) -> None:

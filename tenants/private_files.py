@@ -29,20 +29,21 @@ def private_file_new(*, schema_name: str, folder: str, suffix: str) -> tuple[Pat
     return path, relative
 
 
-def private_file_path(relative: str) -> Path | None:
-    """The file a stored relative path names, if it exists and lies inside the private root (no `..`, no link out)."""
+def private_file_path(relative: str, *, schema_name: str) -> Path | None:
+    """The file a stored relative path names, if it exists inside the schema's own folder of the private root
+    (no `..`, no link out, no other centre's file)."""
     if not relative:
         return None
-    root = private_root().resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents or not path.is_file():
+    folder = (private_root() / schema_name).resolve()
+    path = (folder.parent / relative).resolve()
+    if folder not in path.parents or not path.is_file():
         return None
     return path
 
 
-def private_file_delete(relative: str) -> bool:
-    """Delete a stored file (if it is still there and inside the root); True when something was deleted."""
-    path = private_file_path(relative)
+def private_file_delete(relative: str, *, schema_name: str) -> bool:
+    """Delete a stored file (if it is still there, in the schema's folder); True when something was deleted."""
+    path = private_file_path(relative, schema_name=schema_name)
     if path is None:
         return False
     path.unlink(missing_ok=True)

@@ -35,7 +35,7 @@ MASKED = ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:]
 
 
 def sheet_rows(job: ExportJob) -> list[list]:
-    workbook = load_workbook(io.BytesIO(private_file_path(job.path).read_bytes()))
+    workbook = load_workbook(io.BytesIO(private_file_path(job.path, schema_name="huangpu").read_bytes()))
     sheet = workbook.active
     return [list(row) for row in sheet.iter_rows(max_col=sheet.max_column, values_only=True)]
 
@@ -77,7 +77,8 @@ def test_columns_merge_every_version_values_neutralised_and_masked_per_creator(c
         masked = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=viewer))
         assert (full.status, full.total, full.done, full.error) == ("done", 2, 2, "")
         assert full.path.startswith("huangpu/form-exports/") and full.finished_at is not None
-        assert private_file_path(full.path) == (settings.JUNXIU_PRIVATE_FILES / full.path).resolve()
+        stored = private_file_path(full.path, schema_name="huangpu")
+        assert stored == (settings.JUNXIU_PRIVATE_FILES / full.path).resolve()
         assert full.filename == f"意见-{timezone.localtime(full.finished_at):%Y%m%d-%H%M}.xlsx"
         header = ["回执编号", "提交时间", "状态", "军休干部", "主题（新）", "旧备注", "身份证号", "次数", "渠道"]
         assert sheet_rows(full) == [
