@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.crypto import lookup_hash
@@ -94,3 +97,10 @@ def access_log_record(
         record_count=len(ids),
         fields=list(fields),
     )
+
+
+def access_log_purge(*, now: dt.datetime | None = None) -> int:
+    """Task (in a centre): delete access-log rows older than JUNXIU_ACCESS_LOG_RETENTION_DAYS; returns how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.JUNXIU_ACCESS_LOG_RETENTION_DAYS)
+    deleted, _by_model = AccessLog.objects.filter(at__lt=cutoff).delete()
+    return deleted

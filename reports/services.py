@@ -9,6 +9,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 from django.db.models import F, Max
@@ -23,6 +24,7 @@ from reports.models import (
     ImprovementAction,
     Indicator,
     RefreshRun,
+    ReportAccess,
     Scorecard,
     ScorecardItem,
     ScorecardResult,
@@ -326,3 +328,10 @@ def improvement_action_set_status(*, action: ImprovementAction, status: str) -> 
     action.status = status
     action.save(update_fields=["status", "updated_at"])
     return action
+
+
+def report_access_purge(*, now: dt.datetime | None = None) -> int:
+    """Task (public schema): delete report access-log rows older than JUNXIU_ACCESS_LOG_RETENTION_DAYS."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.JUNXIU_ACCESS_LOG_RETENTION_DAYS)
+    deleted, _by_model = ReportAccess.objects.filter(at__lt=cutoff).delete()
+    return deleted

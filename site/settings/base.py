@@ -248,6 +248,9 @@ JUNXIU_PRIVATE_FILES = Path(os.environ.get("JUNXIU_PRIVATE_FILES", VAR_DIR / "pr
 # In production nginx sends those files: the prefix of its `internal` location aliased to JUNXIU_PRIVATE_FILES
 # (e.g. /_private/, deploy/nginx.conf); empty: Django streams them itself.
 JUNXIU_X_ACCEL_REDIRECT = os.environ.get("JUNXIU_X_ACCEL_REDIRECT", "")
+# Days the access logs (personal data, report downloads) are kept before the daily housekeeping deletes them. The
+# standard names no period; network logs must be kept at least six months (Cybersecurity Law, art. 21).
+JUNXIU_ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("JUNXIU_ACCESS_LOG_RETENTION_DAYS", "180"))
 
 # The file SMS backend (development) writes log-in codes masked into its outbox; with this on it also logs the clear
 # text to the console (logger notifications.sms), for the developer at the keyboard. Never on in production.
