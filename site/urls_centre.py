@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from junxiu.accounts import AdminLogoutView
+from junxiu.accounts import AdminLogoutView, TokenView
 from junxiu.api import api_router
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("api/registry/", include("registry.api.urls")),
     path("api/forms/", include("forms_engine.api.urls")),
+    path("api/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from junxiu.accounts import BureauLogoutView
+from junxiu.accounts import BureauLogoutView, TokenView
 from junxiu.views import centre_directory
 
 from content.public_views import display_set
@@ -16,6 +16,7 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("display/", display_set, name="display"),
     path("citywide/", include("content.bureau.urls")),
+    path("api/token/", TokenView.as_view(), name="api-token"),
     # The schema of this host's own URLs (the bureau's API), not ROOT_URLCONF's (a centre's).
     path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

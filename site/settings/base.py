@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -49,6 +50,7 @@ SHARED_APPS = [
     "content.bureau",
     "reports",
     "rest_framework.authtoken",  # the bureau's API tokens live in the public schema too
+    "axes",  # the bureau's log-in attempts and locks (each centre has its own, see TENANT_APPS)
 ]
 
 TENANT_APPS = [
@@ -81,6 +83,7 @@ TENANT_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
 ]
 
 # The project app comes last so its ready() runs after every library's (see junxiu.apps).
@@ -123,6 +126,7 @@ MIDDLEWARE = [
     "junxiu.middleware.CentreHistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "junxiu.middleware.CentreRedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into the lockout page (junxiu.lockout)
 ]
 
 ROOT_URLCONF = "junxiu.urls_centre"
@@ -159,8 +163,26 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
     "tenants.hashers.OneTimePasswordHasher",  # generated one-time passwords only; kept until changed
 ]
-AUTHENTICATION_BACKENDS = ["tenants.backends.CentreModelBackend"]  # leaves a one-time password's hash as it is
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username or address before any password check
+    "tenants.backends.CentreModelBackend",  # leaves a one-time password's hash as it is
+]
 LOGIN_URL = "login"
+
+# Staff and bureau log-ins (the Wagtail admin, the bureau portal, the API token) are locked after AXES_FAILURE_LIMIT
+# wrong passwords for one username, or JUNXIU_LOGIN_ADDRESS_FAILURE_LIMIT from one client address, for
+# JUNXIU_LOGIN_LOCK_MINUTES; every attempt is kept in the schema's axes tables (junxiu.lockout). A centre admin
+# unlocks under Settings > Locked log-ins, an operator with `tenant_command axes_reset_username NAME --schema=CODE`.
+AXES_FAILURE_LIMIT = int(os.environ.get("JUNXIU_LOGIN_FAILURE_LIMIT", "5"))
+JUNXIU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("JUNXIU_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("JUNXIU_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the order junxiu.lockout.CentreLockoutHandler reads
+AXES_HANDLER = "junxiu.lockout.CentreLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "junxiu.lockout.login_client_ip"
+AXES_LOCKOUT_CALLABLE = "junxiu.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # Django's admin is not mounted; the Wagtail admin has its own page
 LOGIN_REDIRECT_URL = "/"
 
 # Chinese only, on purpose: no LocaleMiddleware, so an English browser still gets the Chinese admin.
