@@ -16,7 +16,9 @@ from openpyxl import Workbook
 
 from forms_engine.fields import display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
+from forms_engine.personal import PersonalView, reveal
 from forms_engine.selectors import submission_visible_queryset
+from registry.services import access_log_record
 from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
 
 PROGRESS_EVERY = 1000
@@ -68,15 +70,30 @@ def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Sub
     return submissions
 
 
+def _answer_cell(view: PersonalView, specs: dict, kinds: dict, submission_id: int, data: dict, name: str) -> Any:
+    value = data.get(name)
+    kind = kinds.get(name)
+    if kind is None:
+        return _cell(specs.get(name), value)
+    unmasked = view.may_see(kind)
+    if unmasked and not is_empty(value):
+        view.note(submission_id, name)
+    return _cell(specs.get(name), value, personal=True, sensitive=unmasked)
+
+
 def export_filename(*, form: FormDefinition, at: dt.datetime) -> str:
     """The name a workbook is downloaded by: the form's title and the local time, e.g. 投诉登记-20261206-0930.xlsx."""
     title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", form.title).strip() or form.key
     return f"{title[:150]}-{timezone.localtime(at):%Y%m%d-%H%M}.xlsx"
 
 
-def _cell(spec: dict | None, value: Any, *, sensitive: bool) -> Any:
+def _cell(spec: dict | None, value: Any, *, personal: bool = False, sensitive: bool = True) -> Any:
+    """A cell of an answer; a personal one masked unless `sensitive` (the user may see its kind)."""
     if is_empty(value):
         return None
+    if personal and not sensitive:
+        return cell_safe(display_value(spec or {"type": "text"}, value, sensitive=False, personal=True))
+    value = reveal(value)
     if spec is None:
         return cell_safe(str(value))
     if spec["type"] in NUMERIC_TYPES and not isinstance(value, bool):
@@ -84,7 +101,7 @@ def _cell(spec: dict | None, value: Any, *, sensitive: bool) -> Any:
             return int(value) if spec["type"] != "decimal" else Decimal(str(value))
         except (ValueError, ArithmeticError):
             return cell_safe(str(value))
-    return cell_safe(display_value(spec, value, sensitive=sensitive))
+    return cell_safe(display_value(spec, value, sensitive=True, personal=False))
 
 
 @transaction.atomic
@@ -104,7 +121,7 @@ def submissions_export_start(*, form: FormDefinition, user, params: dict | None 
 
 def submissions_export_write(*, job: ExportJob) -> ExportJob:
     """Write the job's XLSX (openpyxl write-only), counting progress; the job ends done or failed with the reason."""
-    from registry.selectors import can_see_sensitive
+    from forms_engine.services import personal_marks
 
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
         status=ExportJob.Status.RUNNING
@@ -116,37 +133,50 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
     try:
         form = job.form
         user = job.created_by
-        sensitive = can_see_sensitive(user)
+        view = PersonalView(user=user, marked=personal_marks(form_id=form.pk))
         columns = export_columns(form=form)
         states = {s["key"]: str(s["label"]) for s in form.workflow.get("states", [])}
         submissions = export_queryset(form=form, user=user, params=job.params).order_by("created_at", "pk")
         total = submissions.count()
         ExportJob.objects.filter(pk=job.pk).update(total=total, done=0)
         specs: dict[int, dict[str, dict]] = {}
+        kinds: dict[int, dict[str, str]] = {}
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=_("Submissions")[:31])
         sheet.append(
-            [_("Receipt number"), _("Submitted at"), _("State"), _("Cadre")] + [label for _n, label in columns]
+            [_("Receipt number"), _("Submitted at"), _("State"), _("Cadre")]
+            + [cell_safe(label) for _n, label in columns]
         )
         done = 0
-        rows = submissions.values_list("receipt", "created_at", "state", "cadre__name", "version_id", "data")
-        for receipt, created_at, state, cadre_name, version_id, data in rows.iterator(chunk_size=2000):
+        rows = submissions.values_list("pk", "receipt", "created_at", "state", "cadre__name", "version_id", "data")
+        for submission_id, receipt, created_at, state, cadre_name, version_id, data in rows.iterator(chunk_size=2000):
             if version_id not in specs:
                 schema = FormVersion.objects.filter(pk=version_id).values_list("schema", flat=True).get()
                 specs[version_id] = {spec["name"]: spec for spec in schema.get("fields", [])}
-            version_specs = specs[version_id]
+                kinds[version_id] = view.kinds(version_id=version_id, specs=schema.get("fields", []))
+            version_specs, version_kinds = specs[version_id], kinds[version_id]
+            data = data or {}
             sheet.append(
                 [
                     receipt,
                     timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M"),
-                    states.get(state, state),
+                    cell_safe(states.get(state, state)),
                     cell_safe(cadre_name) if cadre_name else None,
                 ]
-                + [_cell(version_specs.get(name), (data or {}).get(name), sensitive=sensitive) for name, _l in columns]
+                + [_answer_cell(view, version_specs, version_kinds, submission_id, data, name) for name, _l in columns]
             )
             done += 1
             if done % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done=done)
+        if view.shown:
+            access_log_record(
+                user=user,
+                action="export",
+                channel="export",
+                model="Submission",
+                record_ids=view.shown,
+                fields=view.logged_fields(form.key),
+            )
         target, job.path = private_file_new(schema_name=connection.schema_name, folder=FOLDER, suffix=".xlsx")
         partial = target.with_name(f".{target.name}.part")
         try:

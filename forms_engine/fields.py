@@ -12,12 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from registry.crypto import decrypt, encrypt
+from forms_engine.personal import SEALED, mask_answer, personal_kind, reveal
 from registry.idcard import resident_id_parse
-from registry.masking import mask_id_number
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
-ENCRYPTED_PREFIX = "enc:"
+ENCRYPTED_PREFIX = SEALED  # how a sealed text answer starts (the bench writes stored answers directly)
 
 FIELD_TYPES: dict[str, Any] = {
     "text": gettext_lazy("Short text"),
@@ -177,10 +176,10 @@ def _phone(field: dict, value: Any) -> str:
 
 
 def _id_number(field: dict, value: Any) -> str:
-    """Validated like the registry's, stored encrypted inside the JSON."""
+    """Validated like the registry's; sealed with the other personal answers once the whole submission is clean."""
     if not isinstance(value, str):
         raise ValidationError(_("The ID number must be text, not a number."))
-    return ENCRYPTED_PREFIX + encrypt(resident_id_parse(value).number)
+    return resident_id_parse(value).number
 
 
 def _reference(field: dict, value: Any) -> int:
@@ -221,19 +220,21 @@ def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def stored_id_number(value: str) -> str:
-    """The plain ID number from its stored form."""
-    return decrypt(value[len(ENCRYPTED_PREFIX) :]) if value.startswith(ENCRYPTED_PREFIX) else value
+def display_value(field: dict, value: Any, *, sensitive: bool, personal: bool | None = None) -> str:
+    """An answer as text for people: choice labels, yes/no; a personal answer (by default: one the field marks)
+    in full only when `sensitive`, else masked."""
+    if is_empty(value):
+        return ""
+    if personal is None:
+        personal = personal_kind(field) is not None
+    text = _text_of(field, reveal(value))
+    return mask_answer(field, text) if personal and not sensitive else text
 
 
-def display_value(field: dict, value: Any, *, sensitive: bool) -> str:
-    """An answer as text for people: choice labels, yes/no, masked ID numbers."""
+def _text_of(field: dict, value: Any) -> str:
     if is_empty(value):
         return ""
     kind = field["type"]
-    if kind == "id_number":
-        plain = stored_id_number(str(value))
-        return plain if sensitive else mask_id_number(plain)
     if kind in ("choice", "likert", "multichoice"):
         labels = {str(c["value"]): str(c["label"]) for c in (field.get("choices") or LIKERT_DEFAULT)}
         values = value if isinstance(value, list) else [value]

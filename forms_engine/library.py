@@ -229,6 +229,31 @@ def _differs(current: Any, wanted: Any) -> bool:
     return current != wanted
 
 
+def personal_marks_ensure(**_context) -> list[str]:
+    """Set-up step: fields a library template marks as personal data are marked so on the centre's forms made from it
+    earlier (same key, name and type, not marked either way by the centre); then every answer of a personal field
+    still in clear is sealed. Returns the "form.field"s marked."""
+    from forms_engine.services import personal_answers_seal
+
+    marked = []
+    for template in _templates().values():
+        wanted = {
+            spec["name"]: (spec.get("type"), spec["options"]["personal"])
+            for spec in template["fields"]
+            if "personal" in (spec.get("options") or {})
+        }
+        if not wanted:
+            continue
+        for field in FormField.objects.filter(form__key=template["key"], name__in=wanted):
+            field_type, kind = wanted[field.name]
+            if field.field_type == field_type and "personal" not in (field.options or {}):
+                field.options = {**(field.options or {}), "personal": kind}
+                field.save(update_fields=["options"])
+                marked.append(f"{template['key']}.{field.name}")
+    personal_answers_seal()
+    return marked
+
+
 def staff_only_marks_ensure(**_context) -> list[str]:
     """Set-up step: fields a library template marks staff-only are marked so on the centre's forms made from it
     earlier (same key, same field name and type); the centre's own fields are left alone. Returns "form.field"s."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -18,8 +18,9 @@ from django.core.files.storage import default_storage
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from forms_engine.fields import ENCRYPTED_PREFIX, LIKERT_DEFAULT, is_empty, stored_id_number
+from forms_engine.fields import LIKERT_DEFAULT, display_value, is_empty
 from forms_engine.models import FormVersion
+from forms_engine.personal import PersonalView, is_sealed, reveal
 
 TEMPLATE = "forms_engine/fields/%s.html"
 INPUT_TYPES = {
@@ -136,8 +137,17 @@ def _default(spec: dict) -> Any:
     return default
 
 
-def _item(spec: dict, value: Any, *, key: str, html_name: str, errors: dict, choices: _Choices, sensitive: bool):
+def _item(spec: dict, value: Any, *, key: str, html_name: str, errors: dict, choices: _Choices, unmasked: bool | None):
+    """One field to render; `unmasked`: None when not personal, else whether a stored (sealed) answer is shown."""
     template, input_type = _widget(spec)
+    masked = ""
+    if unmasked is not None and is_sealed(value):
+        if unmasked:
+            value = reveal(value)
+        else:
+            # Not shown in full: the input starts empty and an empty answer keeps the stored one.
+            masked = display_value(spec, value, sensitive=False, personal=True)
+            value = None
     shown = _as_input(spec, value)
     item: dict[str, Any] = {
         "spec": spec,
@@ -161,8 +171,8 @@ def _item(spec: dict, value: Any, *, key: str, html_name: str, errors: dict, cho
         "min": spec.get("min"),
         "max": spec.get("max"),
         "max_length": spec.get("max_length"),
-        "keep": False,
-        "masked": "",
+        "keep": bool(masked),
+        "masked": masked,
         "current_file": None,
     }
     item["choices"] = [
@@ -171,15 +181,6 @@ def _item(spec: dict, value: Any, *, key: str, html_name: str, errors: dict, cho
     ]
     if spec["type"] == "integer":
         item["step"] = "1"
-    if spec["type"] == "id_number" and isinstance(value, str) and value.startswith(ENCRYPTED_PREFIX):
-        from registry.masking import mask_id_number
-
-        plain = stored_id_number(value)
-        if sensitive:
-            item["value"] = plain
-        else:
-            # Not shown in full: the input starts empty and an empty answer keeps the stored number.
-            item.update(value="", values=[], keep=True, masked=mask_id_number(plain))
     if spec["type"] == "file":
         item["value"] = ""
         item["current_file"] = value if isinstance(value, dict) else None
@@ -192,17 +193,24 @@ def _rows_of(value: Any) -> list[dict]:
 
 
 def fill_context(
-    *, version: FormVersion, data: dict | None = None, errors: dict | None = None, user=None, add_row: str | None = None
+    *,
+    version: FormVersion,
+    data: dict | None = None,
+    errors: dict | None = None,
+    user=None,
+    add_row: str | None = None,
+    marked: Mapping[str, str] | None = None,
 ) -> dict:
     """Everything a template needs to render the fields of a version, with answers and errors in place.
 
     `data` is either stored answers (a submission) or what data_from_post read; None means a new, empty form
     (defaults shown). `errors` is a ValidationError's message_dict. `add_row` renders one more row of that group.
+    A stored personal answer (the version's marks and `marked`, the form's current ones) is shown in full only to
+    a user who may see its kind, and named in `sensitive_shown`; to others its mask, the input left empty to keep it.
     """
-    from registry.selectors import can_see_sensitive
-
     errors = errors or {}
-    sensitive = can_see_sensitive(user)
+    view = PersonalView(user=user, marked=marked or {})
+    kinds = view.kinds(version_id=version.pk or 0, specs=version.schema["fields"])
     choices = _Choices(user)
     fresh = data is None
     data = data or {}
@@ -212,8 +220,9 @@ def fill_context(
     for spec in version.schema["fields"]:
         name = spec["name"]
         value = _default(spec) if fresh and spec["type"] not in ("repeat", "file") else data.get(name)
-        item = _item(spec, value, key=name, html_name=name, errors=errors, choices=choices, sensitive=sensitive)
-        if spec["type"] == "id_number" and sensitive and isinstance(value, str) and value.startswith(ENCRYPTED_PREFIX):
+        unmasked = view.may_see(kinds[name]) if name in kinds else None
+        item = _item(spec, value, key=name, html_name=name, errors=errors, choices=choices, unmasked=unmasked)
+        if unmasked and is_sealed(value):
             shown_sensitive.append(name)
         has_files = has_files or spec["type"] == "file"
         if spec["type"] == "repeat":
@@ -231,6 +240,9 @@ def fill_context(
                     else:
                         child_value = None if child["type"] == "file" else _default(child)
                     has_files = has_files or child["type"] == "file"
+                    child_unmasked = view.may_see(kinds[child["name"]]) if child["name"] in kinds else None
+                    if child_unmasked and is_sealed(child_value) and child["name"] not in shown_sensitive:
+                        shown_sensitive.append(child["name"])
                     children.append(
                         _item(
                             child,
@@ -239,7 +251,7 @@ def fill_context(
                             html_name=f"{name}-{index}-{child['name']}",
                             errors=errors,
                             choices=choices,
-                            sensitive=sensitive,
+                            unmasked=child_unmasked,
                         )
                     )
                 rows.append({"index": index, "number": index + 1, "fields": children})
@@ -306,9 +318,6 @@ def _read(spec: dict, html_name: str, post, files, previous: Any, stored: list[s
     kind = spec["type"]
     if kind in ("note", "calculated"):
         return None
-    if kind == "multichoice":
-        values = [v for v in post.getlist(html_name) if v != ""]
-        return values or None
     if kind == "file":
         upload = files.get(html_name) if files is not None else None
         if upload is None:
@@ -320,10 +329,15 @@ def _read(spec: dict, html_name: str, post, files, previous: Any, stored: list[s
             return None
         stored.append(record["path"])
         return record
+    if post.get(html_name + "-keep") and is_sealed(previous):
+        # The stored answer was not shown to this user; an untouched input keeps it (sealed, as stored).
+        given = post.getlist(html_name) if kind == "multichoice" else [post.get(html_name, "")]
+        if not any(str(v).strip() for v in given):
+            return previous
+    if kind == "multichoice":
+        values = [v for v in post.getlist(html_name) if v != ""]
+        return values or None
     value = post.get(html_name, "")
-    if kind == "id_number" and value.strip() == "" and post.get(html_name + "-keep"):
-        # The stored number was not shown to this user; an untouched input keeps it.
-        return stored_id_number(previous) if isinstance(previous, str) and previous else None
     return value if value.strip() != "" else None
 
 

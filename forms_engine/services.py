@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from forms_engine import expressions
-from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty, stored_id_number
+from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty
 from forms_engine.models import FormDefinition, FormField, FormVersion, FormWebhook, Submission, SubmissionChange
+from forms_engine.personal import answers_reveal, answers_seal, is_sealed, personal_fields, personal_kind, reveal
 from forms_engine.webhooks import submission_webhooks_queue
 from forms_engine.workflows import workflow_for
 from tenants.roles import Role, user_roles
@@ -127,11 +128,27 @@ def form_field_update(*, field: FormField, **attrs: Any) -> FormField:
     unknown = set(attrs) - set(FIELD_ATTRS) - {"sort_order"}
     if unknown:
         raise ValidationError(_("Unknown field attributes: %(attrs)s") % {"attrs": ", ".join(sorted(unknown))})
+    was_personal = personal_kind({"type": field.field_type, "options": field.options})
     for name, value in attrs.items():
         setattr(field, name, value)
     field.full_clean(exclude=["form"])
     field.save()
+    kind = personal_kind({"type": field.field_type, "options": field.options})
+    if kind and not was_personal:
+        _personal_seal_queue(form_id=field.form_id)
     return field
+
+
+def _personal_seal_queue(*, form_id: int) -> None:
+    """Answers given before a field was marked personal are sealed by a worker once the mark is saved."""
+    from tenants.tasks import centre_task_enqueue
+
+    schema_name = connection.schema_name
+    transaction.on_commit(
+        lambda: centre_task_enqueue(
+            schema_name=schema_name, func="forms_engine.tasks.personal_answers_seal_run", args=(form_id,)
+        )
+    )
 
 
 def form_field_remove(*, field: FormField) -> None:
@@ -389,6 +406,8 @@ def submission_clean(*, version: FormVersion, data: Any) -> dict:
     """Validate answers against a version; raises ValidationError {field: [messages]} (Chinese)."""
     if not isinstance(data, dict):
         raise ValidationError({"__all__": [_("Answers must be given as named fields.")]})
+    # A stored personal answer sent back as it was (an edit that kept it) is validated in clear like the rest.
+    data = answers_reveal(data)
     errors: dict[str, list[str]] = {}
     cleaned = _clean_fields(version_schema(version)["fields"], data, {}, errors)
     if errors:
@@ -397,6 +416,62 @@ def submission_clean(*, version: FormVersion, data: Any) -> dict:
 
 
 # ---------------------------------------------------------------- submissions
+
+
+def personal_marks(*, form_id: int) -> dict[str, str]:
+    """Machine name → kind of the personal fields of a form's draft: they hold for every version's answers, so that
+    a field marked later is masked in the submissions made before, and sealed by personal_answers_seal."""
+    rows = FormField.objects.filter(form_id=form_id).values_list("name", "field_type", "options")
+    marks = {name: personal_kind({"type": kind, "options": options}) for name, kind, options in rows}
+    return {name: kind for name, kind in marks.items() if kind}
+
+
+def personal_kinds(*, form_id: int, version: FormVersion) -> dict[str, str]:
+    """The personal fields of answers to a version: its own marks and the form's current ones."""
+    return {**personal_marks(form_id=form_id), **personal_fields(version_schema(version)["fields"])}
+
+
+@transaction.atomic
+def personal_answers_seal(*, form_ids: Sequence[int] | None = None, batch_size: int = 500) -> int:
+    """Seal stored answers of personal fields still in clear (given before their field was marked, or before
+    answers were sealed), in the submissions and their change history; returns how many submissions changed."""
+    forms = FormDefinition.objects.order_by("pk")
+    if form_ids is not None:
+        forms = forms.filter(pk__in=form_ids)
+    changed = 0
+    for form_id in forms.values_list("pk", flat=True):
+        marked = personal_marks(form_id=form_id)
+        all_kinds: dict[str, str] = dict(marked)
+        for version in FormVersion.objects.filter(form_id=form_id).only("pk", "schema"):
+            kinds = {**marked, **personal_fields(version.schema["fields"])}
+            all_kinds.update(kinds)
+            if not kinds:
+                continue
+            pending = []
+            rows = Submission.objects.filter(version_id=version.pk).only("pk", "data").order_by("pk")
+            for submission in rows.iterator(chunk_size=batch_size):
+                sealed = answers_seal(submission.data or {}, kinds, stored=True)
+                if sealed != submission.data:
+                    submission.data = sealed
+                    pending.append(submission)
+            Submission.objects.bulk_update(pending, ["data"], batch_size=batch_size)
+            changed += len(pending)
+        if not all_kinds:
+            continue
+        history = SubmissionChange.objects.filter(submission__form_id=form_id, kind=SubmissionChange.Kind.ANSWER).only(
+            "pk", "field", "old", "new"
+        )
+        pending_changes = []
+        for change in history.iterator(chunk_size=batch_size):
+            old, new = (
+                answers_seal({change.field: value}, all_kinds, stored=True)[change.field]
+                for value in (change.old, change.new)
+            )
+            if (old, new) != (change.old, change.new):
+                change.old, change.new = old, new
+                pending_changes.append(change)
+        SubmissionChange.objects.bulk_update(pending_changes, ["old", "new"], batch_size=batch_size)
+    return changed
 
 
 def staff_only_names(*, form: FormDefinition, schema: dict) -> set[str]:
@@ -432,6 +507,7 @@ def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None,
         data = {name: value for name, value in data.items() if name not in staff_only}
     cleaned = submission_clean(version=version, data=data)
     _check_references(version, cleaned, user)
+    cleaned = answers_seal(cleaned, personal_kinds(form_id=form.pk, version=version))
     submission = Submission.objects.create(
         form=form,
         version_id=version.pk,
@@ -477,6 +553,8 @@ def submission_bulk_create(
     fields = version_schema(version)["fields"]
     refs = [ref for n, cleaned in enumerate(cleaned_rows, 1) for ref in _references(fields, cleaned, found, f"{n}.")]
     _references_exist(refs, found, user)
+    kinds = personal_kinds(form_id=form.pk, version=version)
+    cleaned_rows = [answers_seal(cleaned, kinds) for cleaned in cleaned_rows]
     state = form.workflow.get("initial", "submitted")
     made = [
         Submission(
@@ -523,18 +601,22 @@ def submission_update(*, submission: Submission, data: Any, user=None) -> Submis
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     cleaned = submission_clean(version=submission.version, data=data)
     _check_references(submission.version, cleaned, user)
-    _keep_unchanged_secrets(version_schema(submission.version)["fields"], submission.data, cleaned)
+    kinds = personal_kinds(form_id=submission.form_id, version=submission.version)
+    cleaned = answers_seal(cleaned, kinds)
+    # Personal answers kept in clear from before their field was marked are sealed now, history included.
+    previous = answers_seal(submission.data, kinds, stored=True)
+    _keep_unchanged_secrets(version_schema(submission.version)["fields"], previous, cleaned)
     changes = [
         SubmissionChange(
             submission=submission,
             kind=SubmissionChange.Kind.ANSWER,
             field=name,
-            old=submission.data.get(name),
+            old=previous.get(name),
             new=cleaned.get(name),
             user=_user(user),
         )
-        for name in sorted(set(submission.data) | set(cleaned))
-        if submission.data.get(name) != cleaned.get(name)
+        for name in sorted(set(previous) | set(cleaned))
+        if previous.get(name) != cleaned.get(name)
     ]
     SubmissionChange.objects.bulk_create(changes)
     submission.data = cleaned
@@ -545,11 +627,11 @@ def submission_update(*, submission: Submission, data: Any, user=None) -> Submis
 
 
 def _keep_unchanged_secrets(specs: list[dict], old: dict, new: dict) -> None:
-    """An ID number encrypts differently each time: keep the stored one when the number itself is the same."""
+    """A sealed answer seals differently each time: keep the stored one when the answer itself is the same."""
     for spec in specs:
         name = spec["name"]
-        if spec["type"] == "id_number" and old.get(name) and new.get(name):
-            if stored_id_number(old[name]) == stored_id_number(new[name]):
+        if is_sealed(new.get(name)) and is_sealed(old.get(name)):
+            if reveal(old[name]) == reveal(new[name]):
                 new[name] = old[name]
         elif spec["type"] == "repeat" and isinstance(old.get(name), list) and isinstance(new.get(name), list):
             for old_row, new_row in zip(old[name], new[name], strict=False):
@@ -565,7 +647,7 @@ def _transition_allowed(transition: dict, answers: dict) -> bool:
     if not transition.get("when"):
         return True
     try:
-        return expressions.truthy(expressions.evaluate(expressions.parse(transition["when"]), answers))
+        return expressions.truthy(expressions.evaluate(expressions.parse(transition["when"]), answers_reveal(answers)))
     except expressions.ExpressionError:
         return False
 
@@ -616,11 +698,16 @@ def submission_assign(*, submission: Submission, staff, user=None) -> Submission
     return submission
 
 
+COMMENT_MAX_CHARS = 5000
+
+
 def submission_comment(*, submission: Submission, text: str, user=None) -> SubmissionChange:
     _require(submission.form, user, "view")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("A comment cannot be empty.")})
+    if len(text) > COMMENT_MAX_CHARS:  # refused, never cut: the writer learns what was not kept
+        raise ValidationError({"text": _("A comment has at most %(limit)d characters.") % {"limit": COMMENT_MAX_CHARS}})
     return SubmissionChange.objects.create(
-        submission=submission, kind=SubmissionChange.Kind.COMMENT, text=text[:5000], user=_user(user)
+        submission=submission, kind=SubmissionChange.Kind.COMMENT, text=text, user=_user(user)
     )

@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +27,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forms_engine.fields import display_value
+from forms_engine.fields import display_value, is_empty
 from forms_engine.models import FormDefinition, FormWebhook, FormWebhookDelivery, Submission
+from forms_engine.personal import reveal
 from tenants.tasks import centre_task_enqueue, centre_task_schedule_once, current_centre_schema
 
 SEND_FUNC = "forms_engine.webhooks.webhook_delivery_send"
@@ -56,8 +58,11 @@ def webhook_create(*, form: FormDefinition, url: str, events: list[str] | None =
 
 
 def submission_payload(*, submission: Submission, event: str) -> dict[str, Any]:
-    """What a receiver gets: the submission with answers as stored, ID numbers always masked."""
+    """What a receiver gets: the submission with answers as stored, personal answers always masked."""
+    from forms_engine.services import personal_kinds
+
     specs = submission.version.schema["fields"]
+    kinds = personal_kinds(form_id=submission.form_id, version=submission.version)
     return {
         "event": event,
         "centre": connection.schema_name,
@@ -72,26 +77,37 @@ def submission_payload(*, submission: Submission, event: str) -> dict[str, Any]:
             "channel": submission.channel,
             "created_at": submission.created_at.isoformat(),
             "updated_at": submission.updated_at.isoformat(),
-            "data": answers_masked(specs, submission.data, sensitive=False),
+            "data": answers_masked(specs, submission.data, kinds=kinds, may_see=lambda kind: False),
         },
     }
 
 
-def answers_masked(specs: list[dict], data: dict, *, sensitive: bool, shown: set[str] | None = None) -> dict:
-    """Answers with resident ID numbers decrypted or masked (repeat rows included); `shown` collects unmasked ones."""
+def answers_masked(
+    specs: list[dict], data: dict, *, kinds: dict[str, str], may_see: Callable[[str], bool], shown: set | None = None
+) -> dict:
+    """Answers for a machine reader (repeat rows included): a personal one in clear, as answered, when the reader
+    may see its kind, else its mask as text; `shown` collects the names of those given in clear."""
     out = dict(data)
     for spec in specs:
-        value = data.get(spec["name"])
-        if value in (None, ""):
+        name = spec["name"]
+        value = data.get(name)
+        if is_empty(value):
             continue
-        if spec["type"] == "id_number":
-            out[spec["name"]] = display_value(spec, value, sensitive=sensitive)
-            if sensitive and shown is not None:
-                shown.add(spec["name"])
-        elif spec["type"] == "repeat" and isinstance(value, list):
-            out[spec["name"]] = [
-                answers_masked(spec.get("children", []), row, sensitive=sensitive, shown=shown) for row in value
+        if spec["type"] == "repeat" and isinstance(value, list):
+            out[name] = [
+                answers_masked(spec.get("children", []), row, kinds=kinds, may_see=may_see, shown=shown)
+                if isinstance(row, dict)
+                else row
+                for row in value
             ]
+        elif name in kinds and not may_see(kinds[name]):
+            out[name] = display_value(spec, value, sensitive=False, personal=True)
+        elif name in kinds:
+            out[name] = reveal(value)
+            if shown is not None:
+                shown.add(name)
+        else:
+            out[name] = reveal(value)  # sealed once, under a mark since taken off
     return out
 
 

@@ -4,7 +4,8 @@ The import reads what a spreadsheet shows: formula cells give their saved value 
 What our engine cannot do is refused by row and column, in Chinese, never dropped; metadata questions (start, end,
 deviceid…) and presentation hints we draw our own way (appearances such as "minimal") are skipped with a warning.
 Our own types travel as XLSForm extensions: appearance "multiline" (long text), "id_number", "phone", "yesno",
-"likert"; types "cadre" and "staff"; columns min, max, min_length, max_length, pattern and options (JSON).
+"likert"; types "cadre" and "staff"; columns min, max, min_length, max_length, pattern, options (JSON) and personal
+(个人信息: identity / contact / health, or no; phone and ID numbers are personal unless it says no).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from forms_engine import expressions
 from forms_engine.fields import LIKERT_DEFAULT
 from forms_engine.models import FormDefinition, FormVersion
+from forms_engine.personal import ALWAYS_PERSONAL, NOT_MARKABLE, TYPE_DEFAULTS
 from forms_engine.services import NAME, form_create, form_field_add, form_schema_build
 from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL, cell_neutralise
 from tenants.text import text_is_hostile
@@ -60,6 +62,7 @@ SURVEY_COLUMNS = (
     "max_length",
     "pattern",
     "options",
+    "personal",
 )
 TRANSLATED = {"label", "hint", "constraint_message"}
 HEADER_ALIASES = {
@@ -69,7 +72,21 @@ HEADER_ALIASES = {
     "requiredmsg": "required_message",
     "list_name": "list_name",
     "value": "name",
+    "个人信息": "personal",
+    "personal_data": "personal",
 }
+PERSONAL_WORDS = {
+    "identity": "identity",
+    "身份": "identity",
+    "身份信息": "identity",
+    "contact": "contact",
+    "联系": "contact",
+    "联系方式": "contact",
+    "health": "health",
+    "健康": "health",
+    "健康信息": "health",
+}
+NOT_PERSONAL_WORDS = {"no", "false", "0", "否", "不是"}
 METADATA = {
     "start",
     "end",
@@ -557,6 +574,7 @@ class _Importer:
         attrs["default"] = _text(row.get("default"))
         attrs["help_text"] = self.languages.value(row, "hint")
         self._extras(number, row, attrs, kind)
+        self._personal(number, row, attrs, field_type)
         if repeat is not None:
             attrs["group"] = repeat.name
         if not label:
@@ -637,6 +655,28 @@ class _Importer:
             return "integer"
         self.problem(number, "parameters", _("only whole-number ranges with step 1 are supported."))
         return ""
+
+    def _personal(self, number: int, row: dict[str, Any], attrs: dict[str, Any], field_type: str) -> None:
+        """The personal column: the kind of personal data (identity, contact, health; 身份, 联系, 健康), or no."""
+        text = _text(row.get("personal")).strip().lower()
+        if not text:
+            return
+        if text in PERSONAL_WORDS:
+            kind = PERSONAL_WORDS[text]
+        elif text in ("yes", "true", "1", "是") and field_type in TYPE_DEFAULTS:
+            kind = TYPE_DEFAULTS[field_type]
+        elif text in NOT_PERSONAL_WORDS and field_type not in ALWAYS_PERSONAL:
+            kind = ""
+        elif text in NOT_PERSONAL_WORDS:
+            self.problem(number, "personal", _("a resident ID number is always personal data."))
+            return
+        else:
+            self.problem(number, "personal", _("write identity, contact or health (身份, 联系, 健康), or no."))
+            return
+        if kind and field_type in NOT_MARKABLE:
+            self.problem(number, "personal", _("this type of question holds no personal answer of its own."))
+            return
+        attrs["options"] = {**attrs.get("options", {}), "personal": kind}
 
     def _extras(self, number: int, row: dict[str, Any], attrs: dict[str, Any], kind: str) -> None:
         """Our own columns: min, max, min_length, max_length, pattern, options (JSON)."""
@@ -835,6 +875,7 @@ def _survey_row(spec: dict, lists: dict[str, list[dict]]) -> list[dict]:
         lists.setdefault(list_name, choices)
         xls_type = f"{'select_multiple' if kind == 'multichoice' else 'select_one'} {list_name}"
     required = "yes" if spec.get("required") else _expression_text(spec.get("required_if"))
+    personal = options.pop("personal", None)
     row = {
         "type": xls_type,
         "name": spec["name"],
@@ -854,6 +895,7 @@ def _survey_row(spec: dict, lists: dict[str, list[dict]]) -> list[dict]:
         "max_length": spec.get("max_length") or "",
         "pattern": spec.get("pattern", ""),
         "options": json.dumps(options, ensure_ascii=False, sort_keys=True) if options else "",
+        "personal": "no" if personal == "" else personal or "",
     }
     if kind != "repeat":
         return [row]

@@ -36,7 +36,7 @@ from registry.idcard import resident_id_parse
 from registry.models import Cadre, RestHome, Staff
 from registry.selectors import FIELD_MASKS, cadre_visible_queryset, can_see_sensitive
 from registry.services import PERSONAL_FIELDS, access_log_record, cadre_prepare
-from tenants.text import text_is_hostile
+from tenants.text import spreadsheet_text, text_is_hostile
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -661,10 +661,11 @@ def command_user(username: str) -> SimpleNamespace:
 
 
 def cell_neutralise(value: Any) -> Any:
-    """A text that a spreadsheet would run as a formula is prefixed with a quote and stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text that a spreadsheet would run as a formula is prefixed with a quote and stays text; characters a cell
+    cannot hold are escaped as Excel escapes them."""
+    if not isinstance(value, str):
+        return value
+    return spreadsheet_text("'" + value if value.startswith(FORMULA_STARTS) else value)
 
 
 def _export_getters(sensitive: bool) -> list:

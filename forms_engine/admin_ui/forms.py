@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from forms_engine.fields import FIELD_TYPES
 from forms_engine.models import FormDefinition, FormField
+from forms_engine.personal import ALWAYS_PERSONAL, KINDS, NOT_MARKABLE, TYPE_DEFAULTS, personal_kind
 from forms_engine.services import ACTIONS, FIELD_ATTRS
 from tenants.roles import Role
 
@@ -129,6 +130,15 @@ class FieldForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Never shown on the public form or accepted from it; filled in by staff here."),
     )
+    personal = forms.ChoiceField(
+        label=gettext_lazy("personal data"),
+        choices=[("", gettext_lazy("not personal data")), *KINDS.items()],
+        required=False,
+        help_text=gettext_lazy(
+            "Answers are stored encrypted, masked for roles that may not see this kind, and every full view is "
+            "logged. Phone and ID numbers are personal data unless chosen otherwise; ID numbers always are."
+        ),
+    )
     group = forms.ChoiceField(label=gettext_lazy("inside repeat group"), required=False)
     relevant = forms.CharField(
         label=gettext_lazy("show when"),
@@ -178,8 +188,20 @@ class FieldForm(forms.Form):
             accept=" ".join(options["accept"]) if isinstance(options.get("accept"), list) else options.get("accept"),
             max_rows=options.get("max_rows"),
             staff_only=bool(options.get("staff_only")),
+            personal=personal_kind({"type": field.field_type, "options": options}) or "",
         )
         return initial
+
+    def clean(self):
+        data = super().clean()
+        field_type = data.get("field_type") or self.initial.get("field_type")
+        if not self.initial and not data.get("personal") and field_type in TYPE_DEFAULTS:
+            data["personal"] = TYPE_DEFAULTS[field_type]  # a new phone or ID number: personal unless chosen later
+        if field_type in ALWAYS_PERSONAL and not data.get("personal"):
+            self.add_error("personal", _("A resident ID number is always personal data (identity)."))
+        elif field_type in NOT_MARKABLE and data.get("personal"):
+            self.add_error("personal", _("This type of field holds no personal answer of its own."))
+        return data
 
     def clean_choices(self):
         return choices_parse(self.cleaned_data["choices"])
@@ -227,6 +249,13 @@ class FieldForm(forms.Form):
             options["staff_only"] = True
         else:
             options.pop("staff_only", None)
+        field_type = attrs.get("field_type") or self.initial.get("field_type")
+        if data.get("personal"):
+            options["personal"] = data["personal"]
+        elif field_type in TYPE_DEFAULTS:
+            options["personal"] = ""  # a phone number chosen to stay in clear
+        else:
+            options.pop("personal", None)
         attrs["options"] = options
         return attrs
 

@@ -29,12 +29,12 @@ from forms_engine.exports import (
 )
 from forms_engine.fields import FIELD_TYPES, display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormField, Submission, SubmissionChange
+from forms_engine.personal import PersonalView, answers_seal, personal_fields
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
 from forms_engine.selectors import access_form_by_id, access_submission_by_id, form_list_for_user
 from registry.selectors import (
     access_cadre_by_id,
     cadre_visible_queryset,
-    can_see_sensitive,
     staff_active_by_id,
     staff_choices,
     staff_names,
@@ -57,6 +57,7 @@ def _errors(error: ValidationError) -> dict[str, list[str]]:
 
 
 def _log_view(user, submission: Submission, fields: list[str]) -> None:
+    """Personal answers shown unmasked: fields named `<form key>:<machine name>`."""
     if fields:
         access_log_record(
             user=user, action="view", channel="admin", model="Submission", record_ids=[submission.pk], fields=fields
@@ -396,7 +397,18 @@ class SubmissionFillView(FormsView):
         return redirect("forms_engine:submission_detail", submission.pk)
 
 
-def _answer_rows(specs: list[dict], data: dict, *, sensitive: bool) -> list[dict]:
+def _shown(view: PersonalView, kinds: dict[str, str], spec: dict, value, submission_id: int) -> str:
+    """An answer as this user may see it; a personal one shown in full is noted for the access log."""
+    kind = kinds.get(spec["name"])
+    if kind is None:
+        return display_value(spec, value, sensitive=True, personal=False)
+    unmasked = view.may_see(kind)
+    if unmasked and not is_empty(value):
+        view.note(submission_id, spec["name"])
+    return display_value(spec, value, sensitive=unmasked, personal=True)
+
+
+def _answer_rows(specs: list[dict], data: dict, *, view: PersonalView, kinds: dict, submission_id: int) -> list[dict]:
     rows = []
     for spec in specs:
         if spec["type"] == "note":
@@ -408,33 +420,17 @@ def _answer_rows(specs: list[dict], data: dict, *, sensitive: bool) -> list[dict
             children = spec.get("children", [])
             row["columns"] = [c.get("label") or c["name"] for c in children]
             row["rows"] = [
-                [display_value(c, item.get(c["name"]), sensitive=sensitive) for c in children]
+                [_shown(view, kinds, c, item.get(c["name"]), submission_id) for c in children]
                 for item in value
                 if isinstance(item, dict)
             ]
         elif spec["type"] == "file" and isinstance(value, dict):
             row["file"] = value
-            row["text"] = display_value(spec, value, sensitive=sensitive)
+            row["text"] = _shown(view, kinds, spec, value, submission_id)
         else:
-            row["text"] = display_value(spec, value, sensitive=sensitive)
+            row["text"] = _shown(view, kinds, spec, value, submission_id)
         rows.append(row)
     return rows
-
-
-def _id_fields_shown(specs: list[dict], data: dict) -> list[str]:
-    """Machine names of ID-number answers present (shown in full to a permitted user)."""
-    names = []
-    for spec in specs:
-        value = data.get(spec["name"])
-        if spec["type"] == "id_number" and not is_empty(value):
-            names.append(spec["name"])
-        if spec["type"] == "repeat" and isinstance(value, list):
-            for child in spec.get("children", []):
-                if child["type"] == "id_number" and any(
-                    isinstance(r, dict) and not is_empty(r.get(child["name"])) for r in value
-                ):
-                    names.append(f"{spec['name']}.{child['name']}")
-    return names
 
 
 def _flat_specs(specs: list[dict]) -> dict[str, dict]:
@@ -462,24 +458,24 @@ class SubmissionDetailView(FormsView):
         context = super().get_context_data(**kwargs)
         user, submission = self.request.user, self.submission
         form, specs = submission.form, submission.version.schema["fields"]
-        sensitive = can_see_sensitive(user)
+        view = PersonalView(user=user, marked=services.personal_marks(form_id=form.pk))
+        kinds = view.kinds(version_id=submission.version_id, specs=specs)
         flat = _flat_specs(specs)
         states = _state_labels(form)
         changes = list(submission.changes.select_related("user").order_by("at", "pk"))
         staff_ids = {c.old for c in changes if c.kind == "assign"} | {c.new for c in changes if c.kind == "assign"}
         staff_names_by_id = staff_names(staff_ids)
-        history, logged = [], set(_id_fields_shown(specs, submission.data)) if sensitive else set()
+        answers = _answer_rows(specs, submission.data, view=view, kinds=kinds, submission_id=submission.pk)
+        history = []
         for change in changes:
             entry = {"change": change, "who": change.user.get_username() if change.user else "—"}
             if change.kind == SubmissionChange.Kind.ANSWER:
                 spec = flat.get(change.field)
                 entry["field"] = spec.get("label", change.field) if spec else change.field
                 entry["old"], entry["new"] = (
-                    display_value(spec, value, sensitive=sensitive) if spec else str(value or "")
+                    _shown(view, kinds, spec, value, submission.pk) if spec else str(value or "")
                     for value in (change.old, change.new)
                 )
-                if sensitive and spec and spec["type"] == "id_number":
-                    logged.add(change.field)
             elif change.kind == SubmissionChange.Kind.STATE:
                 entry.update(
                     field=_("State"), old=states.get(change.old, change.old), new=states.get(change.new, change.new)
@@ -491,13 +487,12 @@ class SubmissionDetailView(FormsView):
                     new=staff_names_by_id.get(change.new, ""),
                 )
             history.append(entry)
-        if sensitive:
-            _log_view(user, submission, sorted(logged))
+        _log_view(user, submission, view.logged_fields(form.key))
         can_move = services.form_user_can(form=form, user=user, action="move")
         context.update(
             submission=submission,
             form=form,
-            answers=_answer_rows(specs, submission.data, sensitive=sensitive),
+            answers=answers,
             state=states.get(submission.state, submission.state),
             history=history,
             transitions=services.submission_transitions(submission=submission) if can_move else [],
@@ -521,23 +516,43 @@ class SubmissionEditView(FormsView):
         return _("Edit submission %(receipt)s") % {"receipt": self.submission.receipt}
 
     def _render(self, *, data, errors=None, add_row=None):
+        submission = self.submission
         context = fill_context(
-            version=self.submission.version, data=data, errors=errors, user=self.request.user, add_row=add_row
+            version=submission.version,
+            data=data,
+            errors=errors,
+            user=self.request.user,
+            add_row=add_row,
+            marked=self.marked,
         )
-        _log_view(self.request.user, self.submission, context["sensitive_shown"])
-        return self.render_page(submission=self.submission, form=self.submission.form, **context)
+        shown = [f"{submission.form.key}:{name}" for name in context["sensitive_shown"]]
+        _log_view(self.request.user, submission, shown)
+        return self.render_page(submission=submission, form=submission.form, **context)
+
+    @property
+    def marked(self) -> dict[str, str]:
+        if not hasattr(self, "_marked"):
+            self._marked = services.personal_marks(form_id=self.submission.form_id)
+        return self._marked
+
+    @property
+    def stored(self) -> dict:
+        """The stored answers, those given in clear before their field was marked sealed as if they had been (so
+        they are masked unless permitted, and a kept answer never comes back in clear)."""
+        kinds = {**self.marked, **personal_fields(self.submission.version.schema["fields"])}
+        return answers_seal(self.submission.data, kinds, stored=True)
 
     def get(self, request, *args, **kwargs):
-        return self._render(data=self.submission.data)
+        return self._render(data=self.stored)
 
     def post(self, request, *args, **kwargs):
         submission = self.submission
         try:
             data, stored = data_from_post(
-                version=submission.version, post=request.POST, files=request.FILES, previous=submission.data
+                version=submission.version, post=request.POST, files=request.FILES, previous=self.stored
             )
         except ValidationError as error:
-            return self._render(data=submission.data, errors=_errors(error))
+            return self._render(data=self.stored, errors=_errors(error))
         add_row = add_row_requested(request.POST)
         if add_row:
             stored_files_discard(stored)

@@ -1,4 +1,4 @@
-"""Serializers of the forms API: definitions, versions and submissions (ID-number answers masked unless permitted)."""
+"""Serializers of the forms API: definitions, versions and submissions (personal answers masked unless permitted)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from forms_engine.models import FormDefinition, FormVersion, Submission
-from forms_engine.services import version_schema
+from forms_engine.personal import PersonalView
+from forms_engine.services import personal_marks, version_schema
 from forms_engine.webhooks import answers_masked
 from registry.selectors import cadre_visible_queryset
 
@@ -64,7 +65,7 @@ class FormDefinitionDetailSerializer(FormDefinitionSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    """A submission; `data` holds the answers by machine name. Resident ID numbers are masked unless permitted."""
+    """A submission; `data` holds the answers by machine name. Personal answers are masked unless permitted."""
 
     form = serializers.SlugRelatedField(slug_field="key", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
@@ -91,17 +92,24 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Submission):
         out = super().to_representation(instance)
+        views = self.context.setdefault("personal_views", {})
+        if instance.form_id not in views:
+            marked = personal_marks(form_id=instance.form_id)
+            views[instance.form_id] = PersonalView(user=self.context["request"].user, marked=marked)
+        view = views[instance.form_id]
+        specs = version_schema(instance.version_id)["fields"]
         shown: set[str] = set()
         out["data"] = answers_masked(
-            version_schema(instance.version_id)["fields"],
+            specs,
             instance.data,
-            sensitive=self.context["sensitive"],
+            kinds=view.kinds(version_id=instance.version_id, specs=specs),
+            may_see=view.may_see,
             shown=shown,
         )
         note = self.context.get("access_note")
         if shown and note is not None:
             note.setdefault("ids", set()).add(instance.pk)
-            note.setdefault("fields", set()).update(shown)
+            note.setdefault("fields", set()).update(f"{instance.form.key}:{name}" for name in shown)
         return out
 
 

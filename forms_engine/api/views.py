@@ -25,11 +25,17 @@ from forms_engine.api.serializers import (
     SubmissionUpdateSerializer,
     SubmissionWriteSerializer,
 )
-from forms_engine.fields import NOT_ANSWERED, display_value, stored_id_number
+from forms_engine.fields import NOT_ANSWERED, display_value
 from forms_engine.models import FormDefinition
+from forms_engine.personal import is_sealed, personal_fields
 from forms_engine.selectors import access_submission_by_id, form_list_for_user, submission_visible_queryset
-from forms_engine.services import form_user_can, submission_create, submission_move, submission_update
-from registry.selectors import can_see_sensitive
+from forms_engine.services import (
+    form_user_can,
+    personal_marks,
+    submission_create,
+    submission_move,
+    submission_update,
+)
 from registry.services import access_log_record
 
 # A cadre shown only by name need not decrypt its personal fields.
@@ -54,13 +60,11 @@ class FormsAPIView(generics.GenericAPIView):
         super().initial(request, *args, **kwargs)
 
     def get_serializer_context(self):
-        request = getattr(self, "request", None)
-        user = getattr(request, "user", None)
-        if getattr(self, "_sensitive", None) is None:
-            self._sensitive = can_see_sensitive(user) if user is not None else False
+        if getattr(self, "_personal_views", None) is None:
+            self._personal_views: dict = {}  # form id → PersonalView, shared by every serializer of the request
         return {
             **super().get_serializer_context(),
-            "sensitive": self._sensitive,
+            "personal_views": self._personal_views,
             "access_note": getattr(self, "access_note", None),
         }
 
@@ -73,7 +77,7 @@ class FormsAPIView(generics.GenericAPIView):
                 channel="api",
                 model="Submission",
                 record_ids=note["ids"],
-                fields=[f"data.{name}" for name in sorted(note["fields"])],
+                fields=sorted(note["fields"]),
             )
         return super().finalize_response(request, response, *args, **kwargs)
 
@@ -102,9 +106,12 @@ def _service(call, *, field: str = "data", **kwargs):
         raise serializers.ValidationError(body) from None
 
 
-def _answers_for_edit(specs: list[dict], stored: dict, given: dict, *, partial: bool) -> dict:
-    """The answers to validate again: given ones over (for PATCH) the stored ones; an ID number sent back as
-    its mask, or as stored, keeps the stored number; calculated and note fields are left to the service."""
+def _answers_for_edit(
+    specs: list[dict], stored: dict, given: dict, *, partial: bool, kinds: dict[str, str] | None = None
+) -> dict:
+    """The answers to validate again: given ones over (for PATCH) the stored ones; a personal answer sent back as
+    its mask keeps the stored one; calculated and note fields are left to the service."""
+    kinds = personal_fields(specs) if kinds is None else kinds
     answers: dict = {}
     given = given if isinstance(given, dict) else {}
     for spec in specs:
@@ -116,14 +123,16 @@ def _answers_for_edit(specs: list[dict], stored: dict, given: dict, *, partial: 
         old = stored.get(name)
         if name not in given:
             if partial and old is not None:
-                answers[name] = _editable(spec, old)
+                answers[name] = _editable(spec, old, kinds)
             continue
         new = given[name]
-        if kind == "id_number" and isinstance(old, str) and new in (old, display_value(spec, old, sensitive=False)):
-            new = stored_id_number(old)
+        if name in kinds and is_sealed(old) and new in (old, display_value(spec, old, sensitive=False, personal=True)):
+            new = old  # the service validates it in clear and keeps the stored seal
         elif kind == "repeat" and isinstance(new, list) and isinstance(old, list):
             new = [
-                _answers_for_edit(spec.get("children", []), old[i] if i < len(old) else {}, row, partial=False)
+                _answers_for_edit(
+                    spec.get("children", []), old[i] if i < len(old) else {}, row, partial=False, kinds=kinds
+                )
                 if isinstance(row, dict)
                 else row
                 for i, row in enumerate(new)
@@ -133,11 +142,9 @@ def _answers_for_edit(specs: list[dict], stored: dict, given: dict, *, partial: 
     return answers
 
 
-def _editable(spec: dict, value):
-    if spec["type"] == "id_number" and isinstance(value, str):
-        return stored_id_number(value)
+def _editable(spec: dict, value, kinds: dict[str, str]):
     if spec["type"] == "repeat" and isinstance(value, list):
-        return [_answers_for_edit(spec.get("children", []), row, {}, partial=True) for row in value]
+        return [_answers_for_edit(spec.get("children", []), row, {}, partial=True, kinds=kinds) for row in value]
     return value
 
 
@@ -268,9 +275,9 @@ class SubmissionDetailView(FormsAPIView):
         given.is_valid(raise_exception=True)
         if not isinstance(given.validated_data["data"], dict):
             raise serializers.ValidationError({"non_field_errors": [_("Answers must be given as named fields.")]})
-        answers = _answers_for_edit(
-            submission.version.schema["fields"], submission.data, given.validated_data["data"], partial=partial
-        )
+        specs = submission.version.schema["fields"]
+        kinds = {**personal_marks(form_id=submission.form_id), **personal_fields(specs)}
+        answers = _answers_for_edit(specs, submission.data, given.validated_data["data"], partial=partial, kinds=kinds)
         submission = _service(submission_update, submission=submission, data=answers, user=request.user)
         return Response(self.get_serializer(access_submission_by_id(user=request.user, id=pk)).data)
 
