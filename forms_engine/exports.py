@@ -20,6 +20,7 @@ from forms_engine.personal import PersonalView, reveal
 from forms_engine.selectors import submission_visible_queryset
 from registry.services import access_log_record
 from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
+from tenants.text import spreadsheet_text
 
 PROGRESS_EVERY = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -30,10 +31,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def cell_safe(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe; characters a cell cannot hold are
+    escaped as Excel escapes them."""
+    if not isinstance(value, str):
+        return value
+    return spreadsheet_text("'" + value if value.startswith(FORMULA_START) else value)
 
 
 def export_columns(*, form: FormDefinition) -> list[tuple[str, str]]:
