@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry import admin_lifecycle, admin_spreadsheets
+from registry import admin_documents, admin_lifecycle, admin_spreadsheets
 from registry.admin_ui.urls import urlpatterns as screens
 
 app_name = "registry"
@@ -31,5 +31,13 @@ lifecycle = [
     ),
 ]
 
+documents = [
+    path(
+        "cadres/<int:pk>/documents/<int:document_id>/",
+        admin_documents.ArchiveDocumentDownloadView.as_view(),
+        name="archive_document",
+    ),
+]
+
 # The import/export routes come before the screens' `cadres/<pk>/<tab>/`.
-urlpatterns = spreadsheets + screens + lifecycle
+urlpatterns = spreadsheets + screens + lifecycle + documents

@@ -1,16 +1,21 @@
-"""Generated files (exports, workbooks) kept outside MEDIA, under JUNXIU_PRIVATE_FILES/<schema>/..., and handed out
-only by views that check the user; in production nginx sends the bytes (X-Accel-Redirect to an internal location)."""
+"""Files kept outside MEDIA, under JUNXIU_PRIVATE_FILES/<schema>/...: generated ones (exports, workbooks) and uploaded
+personal ones (archive papers, form attachments). Handed out only by views that check the user; in production nginx
+sends the bytes (X-Accel-Redirect to an internal location)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import connection
 from django.http import FileResponse, HttpResponse
+from django.utils._os import safe_join
+from django_tenants.files.storage import TenantFileSystemStorage
 
 # How long a generated file may be downloaded; afterwards it is refused (410) and deleted.
 PRIVATE_FILE_LIFETIME = dt.timedelta(hours=24)
@@ -64,8 +69,9 @@ def private_file_response(path: Path, *, filename: str, content_type: str, fallb
     the file; otherwise Django streams it.
     """
     prefix = settings.JUNXIU_X_ACCEL_REDIRECT
-    if prefix:
-        relative = path.resolve().relative_to(private_root().resolve()).as_posix()
+    root = private_root().resolve()
+    if prefix and root in path.resolve().parents:  # an upload from before the move to private files stays with Django
+        relative = path.resolve().relative_to(root).as_posix()
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{prefix.rstrip('/')}/{quote(relative)}"
     else:
@@ -73,3 +79,46 @@ def private_file_response(path: Path, *, filename: str, content_type: str, fallb
     response["Content-Disposition"] = attachment_header(filename, fallback=fallback or f"download{path.suffix}")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class CentreStorage(TenantFileSystemStorage):
+    """The default storage: a centre's media under MEDIA_ROOT/<schema>/, except names under the folders of
+    JUNXIU_PRIVATE_UPLOADS (personal uploads), which go to JUNXIU_PRIVATE_FILES/<schema>/ and have no URL.
+    Such a file stored in MEDIA before is still found there (read, copied, deleted) until it is moved."""
+
+    def _private(self, name: str) -> bool:
+        return str(name).replace("\\", "/").startswith(tuple(settings.JUNXIU_PRIVATE_UPLOADS))
+
+    def path(self, name: str) -> str:
+        if not self._private(name):
+            return super().path(name)
+        private = safe_join(os.fspath(private_root() / connection.schema_name), name)
+        if not os.path.exists(private):
+            legacy = super().path(name)
+            if os.path.exists(legacy):
+                return legacy
+        return private
+
+    def _save(self, name: str, content) -> str:
+        saved = super()._save(name, content)
+        if not self._private(name):
+            return saved
+        # Django names the file relative to MEDIA; ours is relative to the centre's private folder.
+        full = os.path.normpath(os.path.join(self.location, saved))
+        return os.path.relpath(full, private_root() / connection.schema_name).replace("\\", "/")
+
+    def url(self, name: str | None) -> str:
+        if name and self._private(name):
+            raise ValueError(f"{name} is a private file: it has no URL, a checked view serves it")
+        return super().url(name)
+
+
+def centre_upload_path(name: str) -> Path | None:
+    """An uploaded private file of the current centre by its stored name, if it is there."""
+    if not name or not CentreStorage()._private(name):
+        return None
+    try:
+        path = Path(CentreStorage().path(name))
+    except Exception:  # noqa: BLE001 - a name that leaves the folder (SuspiciousFileOperation) is simply not there
+        return None
+    return path if path.is_file() else None

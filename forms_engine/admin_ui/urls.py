@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from forms_engine.admin_ui import library, views
+from forms_engine.admin_ui import files, library, views
 
 urlpatterns = [
     path("", views.FormListView.as_view(), name="form_list"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("submissions/<int:sid>/move/", views.SubmissionMoveView.as_view(), name="submission_move"),
     path("submissions/<int:sid>/assign/", views.SubmissionAssignView.as_view(), name="submission_assign"),
     path("submissions/<int:sid>/comment/", views.SubmissionCommentView.as_view(), name="submission_comment"),
+    path("submissions/<int:sid>/file/", files.SubmissionFileView.as_view(), name="submission_file"),
     path("exports/", views.ExportListView.as_view(), name="export_list"),
     path("exports/<int:job_id>/download/", views.ExportDownloadView.as_view(), name="export_download"),
     path("import/", library.FormImportView.as_view(), name="form_import"),

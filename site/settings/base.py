@@ -205,7 +205,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("JUNXIU_MEDIA_ROOT", VAR_DIR / "media"))
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 STORAGES = {
-    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    # Per centre; personal uploads (JUNXIU_PRIVATE_UPLOADS) go under JUNXIU_PRIVATE_FILES instead, with no URL.
+    "default": {"BACKEND": "tenants.private_files.CentreStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -270,6 +271,9 @@ JUNXIU_PRIVATE_FILES = Path(os.environ.get("JUNXIU_PRIVATE_FILES", VAR_DIR / "pr
 # In production nginx sends those files: the prefix of its `internal` location aliased to JUNXIU_PRIVATE_FILES
 # (e.g. /_private/, deploy/nginx.conf); empty: Django streams them itself.
 JUNXIU_X_ACCEL_REDIRECT = os.environ.get("JUNXIU_X_ACCEL_REDIRECT", "")
+# Uploads holding personal data (a cadre's archive papers, form attachments): stored in the centre's folder of
+# JUNXIU_PRIVATE_FILES, read only through views that check the user (tenants.private_files.CentreStorage).
+JUNXIU_PRIVATE_UPLOADS = ["archive/", "forms/"]
 # Days the access logs (personal data, report downloads) are kept before the daily housekeeping deletes them. The
 # standard names no period; network logs must be kept at least six months (Cybersecurity Law, art. 21).
 JUNXIU_ACCESS_LOG_RETENTION_DAYS = int(os.environ.get("JUNXIU_ACCESS_LOG_RETENTION_DAYS", "180"))

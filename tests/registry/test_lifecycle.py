@@ -83,7 +83,8 @@ def table_counts(code: str) -> dict[str, int]:
 
 
 def media_files(code: str) -> set[str]:
-    root = Path(settings.MEDIA_ROOT) / code
+    """The centre's stored private files (archive papers live there, not under MEDIA)."""
+    root = Path(settings.JUNXIU_PRIVATE_FILES) / code
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
@@ -271,7 +272,7 @@ def wang_with_records(huangpu_people):
         cadre_receive(cadre=wang, user=None, received_on=dt.date(2000, 1, 1), checklist=["welcome_sign"])
     yield {**people, "document": document, "file": document.file.name}
     for code in ("huangpu", "putuo"):
-        for path in (Path(settings.MEDIA_ROOT) / code / "archive").glob(f"lifecycle-{tag}*"):
+        for path in (Path(settings.JUNXIU_PRIVATE_FILES) / code / "archive").glob(f"lifecycle-{tag}*"):
             path.unlink()
 
 
@@ -315,7 +316,7 @@ def test_transfer_moves_everything_and_leaves_only_a_tombstone(wang_with_records
         id_number, zeng_events = wang.id_number, wang_with_records["zeng"].events.count()
     huangpu, putuo, changning = table_counts("huangpu"), table_counts("putuo"), table_counts("changning")
     assert len(events_before["family"]) == 5  # three inserts, the daughter's delete, the son's update
-    source_file = Path(settings.MEDIA_ROOT) / "huangpu" / wang_with_records["file"]
+    source_file = Path(settings.JUNXIU_PRIVATE_FILES) / "huangpu" / wang_with_records["file"]
     assert source_file.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -402,7 +403,7 @@ def test_transfer_moves_everything_and_leaves_only_a_tombstone(wang_with_records
         assert moved.reception.received_on == dt.date(2000, 1, 1)
         document = moved.documents.get()
         assert document.uploaded_at == wang_with_records["document"].uploaded_at
-        assert Path(document.file.path) == Path(settings.MEDIA_ROOT) / "putuo" / wang_with_records["file"]
+        assert Path(document.file.path) == Path(settings.JUNXIU_PRIVATE_FILES) / "putuo" / wang_with_records["file"]
         assert document.file.read() == b"%PDF-1.4 archive"
         # History shows in the target: old events re-pointed at the new rows, then the transfer itself.
         history = list(moved.events.order_by("pgh_id").values_list("pgh_label", "branch", "rank"))
