@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Cadre, RestHome, Staff
-from registry.selectors import cadre_search
+from registry.selectors import cadre_search, health_flags_hidden, query_is_id_number
+from registry.services import cadre_id_search, cadre_id_search_permit
 
 AGE_BANDS = [
     ("under70", _("Under 70")),
@@ -43,7 +45,23 @@ def birth_date_range(low_age: int, high_age: int, today: dt.date) -> tuple[dt.da
     return years_before(today, high_age + 1) + dt.timedelta(days=1), years_before(today, low_age)
 
 
+class CadreFilterForm(forms.Form):
+    """An exact-ID search is permitted (or refused, as a form error) before anything is searched."""
+
+    user = None
+
+    def clean_q(self):
+        query = self.cleaned_data.get("q")
+        if query_is_id_number(query):
+            cadre_id_search_permit(user=self.user)
+        return query
+
+
 class CadreFilterSet(django_filters.FilterSet):
+    """The filter of whoever asks (`user`, or the request's); `channel` names where a search is logged as made."""
+
+    channel = "admin"
+
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     rest_home = django_filters.ModelChoiceFilter(label=_("rest home"), queryset=RestHome.objects.all())
     liaison = django_filters.ModelChoiceFilter(label=_("liaison"), queryset=Staff.objects.only("id", "name"))
@@ -56,8 +74,25 @@ class CadreFilterSet(django_filters.FilterSet):
     class Meta:
         model = Cadre
         fields = ["q", "rest_home", "liaison", "level", "kind", "state", "age_band", "flags"]
+        form = CadreFilterForm
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.user = self.user
+            # A health condition is no filter for someone who may not see it: the count would tell.
+            if hidden := health_flags_hidden(self.user):
+                form.fields["flags"].choices = [choice for choice in FLAGS if choice[0] not in hidden]
+        return self._form
 
     def filter_q(self, queryset, name, value):
+        if query_is_id_number(value):  # permitted by the form
+            return cadre_id_search(user=self.user, queryset=queryset, query=value, channel=self.channel)
         return cadre_search(queryset, value)
 
     def filter_age_band(self, queryset, name, value):

@@ -24,6 +24,7 @@ from django_tenants.utils import schema_context
 from pghistory.models import Event
 from psycopg import sql
 
+from registry.filters import years_before
 from registry.models import (
     ArchiveDocument,
     Cadre,
@@ -39,6 +40,7 @@ from registry.models import (
     Staff,
     TripAbroad,
 )
+from registry.selectors import IDENTITY, can_see_personal
 from registry.services import cadre_update
 from tenants.selectors import centre_list
 
@@ -102,6 +104,18 @@ def _not_before(value: dt.date | None, earliest: dt.date, field_name: str, label
         )
 
 
+def _not_before_birth(value: dt.date | None, cadre: Cadre, user, field_name: str, label: str) -> None:
+    """Not before the birth date; to whom may not see it, checked against what the age shown tells (the earliest
+    birth date it allows) and answered without a date, so that no answer narrows the birth date down."""
+    if can_see_personal(user, IDENTITY):
+        _not_before(value, cadre.birth_date, field_name, label, _("the birth date"))
+        return
+    today = timezone.localdate()
+    earliest = years_before(today, cadre.age_on(today) + 1) + dt.timedelta(days=1)
+    if value and value < earliest:
+        raise ValidationError({field_name: _("%(label)s cannot be before the birth date.") % {"label": label}})
+
+
 def _checklist(items: Iterable[str], allowed: tuple[str, ...]) -> set[str]:
     chosen = set(items)
     unknown = chosen - set(allowed)
@@ -129,7 +143,7 @@ def cadre_receive(
     if cadre.state == Cadre.State.DECEASED:
         raise ValidationError(_("A deceased cadre cannot be received."))
     _not_in_future(received_on, "received_on", _("The reception date"))
-    _not_before(received_on, cadre.birth_date, "received_on", _("The reception date"), _("the birth date"))
+    _not_before_birth(received_on, cadre, user, "received_on", _("The reception date"))
     for name, value, label in (
         ("ceremony_on", ceremony_on, _("The welcome ceremony date")),
         ("first_visit_on", first_visit_on, _("The first home visit date")),
@@ -206,7 +220,7 @@ def cadre_death_record(
 ) -> CadreDeath:
     """Record a death: the 5.10 checklist and survivors' benefits; the cadre becomes deceased, benefits stop."""
     _not_in_future(died_on, "died_on", _("The date of death"))
-    _not_before(died_on, cadre.birth_date, "died_on", _("The date of death"), _("the birth date"))
+    _not_before_birth(died_on, cadre, user, "died_on", _("The date of death"))
     for name, value, label in (
         ("condolence_visit_on", condolence_visit_on, _("The condolence visit date")),
         ("pension_stopped_on", pension_stopped_on, _("The pension stop date")),

@@ -15,8 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.crypto import EncryptedTextField
 
-SENSITIVE_PERMISSION = "registry.view_sensitive_data"
 ALL_CADRES_PERMISSION = "registry.view_all_cadres"
+# Personal data by kind (registry.roles says who holds which): identity (ID number, full birth date), contact
+# (phones and addresses of cadres, family members and staff), health (health-check findings, health conditions).
+IDENTITY_PERMISSION = "registry.view_identity_data"
+CONTACT_PERMISSION = "registry.view_contact_data"
+HEALTH_PERMISSION = "registry.view_health_data"
 
 
 class RestHome(models.Model):
@@ -212,7 +216,9 @@ class Cadre(models.Model):
         verbose_name_plural = _("cadres")
         ordering = ["name_pinyin", "pk"]
         permissions = [
-            ("view_sensitive_data", _("Can view personal data unmasked")),
+            ("view_identity_data", _("Can view identity data unmasked (ID number, full birth date)")),
+            ("view_contact_data", _("Can view contact data unmasked (phones and addresses)")),
+            ("view_health_data", _("Can view health data unmasked (health-check findings, health conditions)")),
             ("view_all_cadres", _("Can view the cadres of every rest home")),
             ("export_cadres", _("Can export cadres")),
             ("import_cadres", _("Can import cadres")),
@@ -411,6 +417,7 @@ class AccessLog(models.Model):
         VIEW = "view", _("Viewed unmasked")
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
+        SEARCH = "search", _("Searched by ID number")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

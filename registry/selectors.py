@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from registry.crypto import lookup_hash
 from registry.masking import mask_address, mask_id_number, mask_phone, mask_text
-from registry.models import ALL_CADRES_PERMISSION, SENSITIVE_PERMISSION, Cadre, Staff
+from registry.models import (
+    ALL_CADRES_PERMISSION,
+    CONTACT_PERMISSION,
+    HEALTH_PERMISSION,
+    IDENTITY_PERMISSION,
+    Cadre,
+    Staff,
+)
 from registry.phones import mobile_hash, phone_digits
 
 ASCII_QUERY = re.compile(r"^[a-z]+$")
@@ -22,6 +29,20 @@ FIELD_MASKS = {
     "mobile": mask_phone,
     "address": mask_address,
     "findings": mask_text,
+}
+# The kinds of personal data, each unmasked by its own permission (registry.roles grants them per role).
+IDENTITY, CONTACT, HEALTH = "identity", "contact", "health"
+KIND_PERMISSIONS = {IDENTITY: IDENTITY_PERMISSION, CONTACT: CONTACT_PERMISSION, HEALTH: HEALTH_PERMISSION}
+# Health conditions among the cadre's living-situation flags: shown only with the health permission.
+HEALTH_FLAGS = ("bedridden", "disabled", "dementia")
+FIELD_KINDS = {
+    "id_number": IDENTITY,
+    "birth_date": IDENTITY,
+    "phone": CONTACT,
+    "mobile": CONTACT,
+    "address": CONTACT,
+    "findings": HEALTH,
+    **dict.fromkeys(HEALTH_FLAGS, HEALTH),
 }
 
 
@@ -72,19 +93,25 @@ def staff_visible_queryset(*, user) -> QuerySet[Staff]:
 
 
 def can_see_staff_personal(user) -> bool:
-    """Colleagues' phone numbers: for those who may see personal data across the whole centre, not a liaison."""
-    return can_see_sensitive(user) and user.has_perm(ALL_CADRES_PERMISSION)
+    """Colleagues' phone numbers: for those who may see contact data across the whole centre, not a liaison."""
+    return can_see_personal(user, CONTACT) and user.has_perm(ALL_CADRES_PERMISSION)
+
+
+def query_is_id_number(query: str | None) -> bool:
+    """Whether a search text is (the shape of) a resident ID number: 15 or 18 characters, the first 14 digits."""
+    query = (query or "").strip()
+    return len(query) in (15, 18) and query[:14].isdigit()
 
 
 def cadre_search(queryset: QuerySet[Cadre], query: str) -> QuerySet[Cadre]:
-    """By name (Chinese), pinyin or initials (wds), or an exact ID number."""
+    """By name (Chinese), pinyin or initials (wds), or an exact ID number (callers check who may search by ID)."""
     query = (query or "").strip()
     if not query:
         return queryset
     lowered = query.lower().replace(" ", "")
     if ASCII_QUERY.fullmatch(lowered):
         return queryset.filter(Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered))
-    if len(query) in (15, 18) and query[:14].isdigit():
+    if query_is_id_number(query):
         return queryset.filter(id_hash=lookup_hash(query))
     return queryset.filter(name__contains=query)
 
@@ -93,14 +120,30 @@ def cadre_by_id_number(id_number: str) -> Cadre | None:
     return Cadre.objects.filter(id_hash=lookup_hash(id_number)).first()
 
 
-def can_see_sensitive(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_perm(SENSITIVE_PERMISSION))
+def can_see_personal(user, kind: str) -> bool:
+    """Whether this user sees one kind of personal data (identity, contact, health) unmasked."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_perm(KIND_PERMISSIONS[kind]))
+
+
+def can_see_sensitive(user, kind: str = IDENTITY) -> bool:
+    """The identity permission unless another kind is named (the ID number is what other apps mask)."""
+    return can_see_personal(user, kind)
+
+
+def can_see_field(user, field: str) -> bool:
+    """Whether this user sees a personal field (by its name, e.g. `phone`, `findings`) unmasked."""
+    return can_see_personal(user, FIELD_KINDS[field])
 
 
 def personal_value(*, obj, field: str, user) -> str:
     """A personal-data field as this user may see it: the value, or its mask."""
     value = getattr(obj, field) or ""
-    return value if can_see_sensitive(user) else FIELD_MASKS[field](value)
+    return value if can_see_field(user, field) else FIELD_MASKS[field](value)
+
+
+def health_flags_hidden(user) -> tuple[str, ...]:
+    """The health conditions among the living-situation flags this user may not see (or filter by)."""
+    return () if can_see_personal(user, HEALTH) else HEALTH_FLAGS
 
 
 def cadre_counts_by_centre() -> dict[str, int]:

@@ -17,6 +17,8 @@ from registry.idcard import resident_id_parse
 from registry.models import AccessLog, Cadre
 from registry.phones import mobile_hash
 from registry.pinyin import name_search_keys
+from registry.selectors import IDENTITY, cadre_search, can_see_personal
+from tenants.ratelimit import Limit, rate_limit_count, rate_limit_exceeded
 
 PERSONAL_FIELDS = {
     "Cadre": ["id_number", "phone", "mobile", "address"],
@@ -80,6 +82,45 @@ def cadre_update(*, cadre: Cadre, **fields: Any) -> Cadre:
     cadre_prepare(cadre=cadre, fields=fields)
     cadre.save()
     return cadre
+
+
+# Exact-ID searches per user (per centre: the cache key carries the schema): enough for a day's casework, far too few
+# to walk a range of numbers.
+ID_SEARCH_LIMIT = Limit(scope="registry-id-search", limit=20, window=3600)
+ID_SEARCH_FORBIDDEN = "id_search_forbidden"
+ID_SEARCH_THROTTLED = "id_search_throttled"
+
+
+def cadre_id_search_permit(*, user) -> None:
+    """Count one exact-ID search, or refuse it (ValidationError) before anything is looked up: to a user without
+    the identity permission, the same answer whether or not the number exists; past the hourly limit, a pause."""
+    if not can_see_personal(user, IDENTITY):
+        raise ValidationError(
+            _("You may not search by ID number; search by name, pinyin or initials instead."),
+            code=ID_SEARCH_FORBIDDEN,
+        )
+    ident = str(user.pk)
+    if rate_limit_exceeded(limit=ID_SEARCH_LIMIT, ident=ident):
+        raise ValidationError(
+            _("Too many searches by ID number: at most %(limit)d an hour. Please try again later.")
+            % {"limit": ID_SEARCH_LIMIT.limit},
+            code=ID_SEARCH_THROTTLED,
+        )
+    rate_limit_count(limit=ID_SEARCH_LIMIT, ident=ident)
+
+
+def cadre_id_search(*, user, queryset, query: str, channel: str):
+    """The cadres of `queryset` with this exact ID number (a permitted search), logged with what it found."""
+    found = cadre_search(queryset, query)
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.SEARCH,
+        channel=channel,
+        model="Cadre",
+        record_ids=list(found.values_list("pk", flat=True)),
+        fields=["id_number"],
+    )
+    return found
 
 
 def access_log_record(

@@ -34,7 +34,14 @@ from registry.crypto import lookup_hash
 from registry.filters import CadreFilterSet
 from registry.idcard import resident_id_parse
 from registry.models import Cadre, RestHome, Staff
-from registry.selectors import FIELD_MASKS, cadre_visible_queryset, can_see_sensitive
+from registry.selectors import (
+    FIELD_MASKS,
+    HEALTH_FLAGS,
+    IDENTITY,
+    cadre_visible_queryset,
+    can_see_field,
+    can_see_personal,
+)
 from registry.services import PERSONAL_FIELDS, access_log_record, cadre_prepare
 from tenants.text import spreadsheet_text, text_is_hostile
 
@@ -668,17 +675,32 @@ def cell_neutralise(value: Any) -> Any:
     return spreadsheet_text("'" + value if value.startswith(FORMULA_STARTS) else value)
 
 
-def _export_getters(sensitive: bool) -> list:
-    """One function per column from a cadre to its cell, with labels and masks looked up once, not per row."""
+def _export_headers(user) -> list[str]:
+    """The columns' headers; the birth date is the age to whom may not see identity data."""
+    identity = can_see_personal(user, IDENTITY)
+    return [str(_("age")) if c.field == "birth_date" and not identity else c.header for c in COLUMNS]
+
+
+def _export_getters(user) -> list:
+    """One function per column from a cadre to its cell, with labels and masks looked up once, not per row:
+    each personal field masked unless this user may see its kind, the birth date as an age, health conditions
+    hidden."""
     yes, no = _("Yes"), _("No")
+    today = timezone.localdate()
     getters = []
     for column in COLUMNS:
         name = column.field
         if name in FIELD_MASKS:
             mask = FIELD_MASKS[name]
             getters.append(
-                (lambda c, n=name: getattr(c, n) or "") if sensitive else (lambda c, n=name, m=mask: m(getattr(c, n)))
+                (lambda c, n=name: getattr(c, n) or "")
+                if can_see_field(user, name)
+                else (lambda c, n=name, m=mask: m(getattr(c, n)))
             )
+        elif name == "birth_date" and not can_see_personal(user, IDENTITY):
+            getters.append(lambda c: c.age_on(today))
+        elif column.kind == "bool" and name in HEALTH_FLAGS and not can_see_field(user, name):
+            getters.append(lambda c: "******")
         elif column.kind == "bool":
             getters.append(lambda c, n=name: yes if getattr(c, n) else no)
         elif column.kind == "choice":
@@ -692,9 +714,13 @@ def _export_getters(sensitive: bool) -> list:
     return getters
 
 
+class CadreExportFilterSet(CadreFilterSet):
+    channel = "export"
+
+
 def cadre_export_queryset(*, user, params) -> CadreFilterSet:
-    """The filter of the cadre list, applied to what this user may see."""
-    return CadreFilterSet(data=params, queryset=cadre_visible_queryset(user=user))
+    """The filter of the cadre list, applied to what this user may see (and may search by)."""
+    return CadreExportFilterSet(data=params, queryset=cadre_visible_queryset(user=user), user=user)
 
 
 def cadre_export(*, user, params, out: IO[bytes], channel: str = "export") -> int:
@@ -702,14 +728,13 @@ def cadre_export(*, user, params, out: IO[bytes], channel: str = "export") -> in
     filterset = cadre_export_queryset(user=user, params=params)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    sensitive = can_see_sensitive(user)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(SHEET_TITLE))
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
-    sheet.append([column.header for column in COLUMNS])
-    getters = _export_getters(sensitive)
+    sheet.append(_export_headers(user))
+    getters = _export_getters(user)
     ids: list[int] = []
     queryset = filterset.qs.select_related("rest_home", "liaison")
     for cadre in queryset.iterator(chunk_size=2000):
@@ -723,6 +748,6 @@ def cadre_export(*, user, params, out: IO[bytes], channel: str = "export") -> in
         channel=channel,
         model="Cadre",
         record_ids=ids,
-        fields=list(PERSONAL_FIELDS["Cadre"]) if sensitive else [],
+        fields=[name for name in PERSONAL_FIELDS["Cadre"] if can_see_field(user, name)],
     )
     return len(ids)

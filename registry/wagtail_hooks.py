@@ -1,5 +1,6 @@
 """Registry screens in the Wagtail admin: the 人员登记 menu, its screens and model viewsets."""
 
+from django.contrib.auth.models import Permission
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,6 +8,7 @@ from wagtail.admin.menu import Menu, SubmenuMenuItem
 
 from registry.admin_ui.menu import permission_menu_register
 from registry.admin_ui.viewsets import REGISTRY_MENU_HOOK, VIEWSETS
+from registry.roles import PERSONAL_DATA
 
 
 @hooks.register("register_admin_urls")
@@ -39,3 +41,9 @@ permission_menu_register(REGISTRY_MENU_HOOK, MENU_ITEMS)
 @hooks.register("register_admin_viewset")
 def register_registry_viewsets():
     return VIEWSETS
+
+
+@hooks.register("register_permissions")
+def register_personal_data_permissions():
+    """Which kinds of personal data a group sees unmasked: granted per role in the group editor."""
+    return Permission.objects.filter(content_type__app_label="registry", codename__in=PERSONAL_DATA)

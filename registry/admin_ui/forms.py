@@ -7,9 +7,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import ALL_CADRES_PERMISSION, AccessLog, Cadre, RestHome, Staff
-from registry.selectors import can_see_sensitive, staff_for_user
+from registry.selectors import HEALTH_FLAGS, can_see_field, staff_for_user
 
 PERSONAL = ["id_number", "phone", "mobile", "address"]
+BY_PERMISSION = set(PERSONAL) | set(HEALTH_FLAGS)  # shown to edit only to whom may see them
 # The lifecycle (state, reception, death, transfer) is changed by the lifecycle services, not by this form.
 EDITABLE = [
     "name",
@@ -40,8 +41,9 @@ DATE_FIELDS = {"transfer_in_date", "declassification_until"}
 
 
 def cadre_form_class(*, user, creating: bool) -> type[forms.Form]:
-    """A form of the fields this user may write: personal fields only for those who may see them (or type them in)."""
-    names = (PERSONAL if creating or can_see_sensitive(user) else []) + EDITABLE
+    """A form of the fields this user may write: personal fields (by kind) only for those who may see them, or
+    type them in for a new cadre; health conditions likewise."""
+    names = [name for name in PERSONAL + EDITABLE if creating or name not in BY_PERMISSION or can_see_field(user, name)]
     widgets: dict = {name: forms.TextInput for name in ("id_number", "phone", "mobile")}
     widgets |= {name: forms.DateInput(attrs={"type": "date"}) for name in DATE_FIELDS}
     widgets["address"] = forms.TextInput(attrs={"size": 60})

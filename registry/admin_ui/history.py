@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import Cadre, RestHome, Staff
-from registry.selectors import can_see_sensitive
+from registry.selectors import FIELD_KINDS, HEALTH_FLAGS, can_see_field
 from registry.services import PERSONAL_FIELDS
 
 RELATED_MODELS = [
@@ -100,8 +100,8 @@ def _event_action(label: str, context: dict) -> str:
 
 
 def cadre_history(*, cadre: Cadre, user) -> CadreHistory:
-    """Newest first; encrypted personal fields hidden unless the user may see them."""
-    sensitive = can_see_sensitive(user)
+    """Newest first; personal fields (and the birth date and health conditions) hidden unless the user may see them."""
+    may_see = {name: can_see_field(user, name) for name in FIELD_KINDS}
     streams = [(Cadre, cadre.events.all())]
     for name in RELATED_MODELS:
         event_model = apps.get_model("registry", f"{name}Event")
@@ -124,6 +124,8 @@ def cadre_history(*, cadre: Cadre, user) -> CadreHistory:
     unmasked: dict[str, tuple[set[int], set[str]]] = defaultdict(lambda: (set(), set()))
     for order, (model, events) in enumerate(loaded):
         personal = set(PERSONAL_FIELDS.get(model.__name__, []))
+        if model is Cadre:
+            personal |= {"birth_date", *HEALTH_FLAGS}
         shown = [f for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
         previous = None
         for event in events:
@@ -136,10 +138,10 @@ def cadre_history(*, cadre: Cadre, user) -> CadreHistory:
                     if _same(old, new):
                         continue
                     label = str(model_field.verbose_name)
-                    if model_field.name in personal and not sensitive:
+                    if model_field.name in personal and not may_see[model_field.name]:
                         changes.append(Change(label=label, old="", new="", hidden=True))
                         continue
-                    if model_field.name in personal:
+                    if model_field.name in PERSONAL_FIELDS.get(model.__name__, []):
                         unmasked[model.__name__][0].add(event.pgh_obj_id)
                         unmasked[model.__name__][1].add(model_field.name)
                     changes.append(

@@ -27,12 +27,16 @@ from registry.filters import CadreFilterSet
 from registry.models import AccessLog, Cadre, FacilityRoom, Vehicle
 from registry.selectors import (
     FIELD_MASKS,
+    IDENTITY,
     access_cadre_by_id,
     cadre_visible_queryset,
-    can_see_sensitive,
+    can_see_field,
+    can_see_personal,
+    health_flags_hidden,
     personal_value,
     staff_for_user,
 )
+from registry.services import ID_SEARCH_THROTTLED
 
 PAGE_SIZE = 50
 TABS = [
@@ -95,6 +99,8 @@ def _text(obj, name: str, user) -> str:
     """A field as this user may read it: personal fields masked unless permitted, choices by label."""
     if name in FIELD_MASKS:
         return personal_value(obj=obj, field=name, user=user) or "—"
+    if name in health_flags_hidden(user):
+        return "******"
     value = getattr(obj, name)
     field = obj._meta.get_field(name)
     if field.choices:
@@ -106,12 +112,29 @@ def _text(obj, name: str, user) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
-def _flag_labels(cadre: Cadre) -> list[str]:
-    return [str(Cadre._meta.get_field(flag).verbose_name) for flag in LIVING_FLAGS if getattr(cadre, flag)]
+def _flag_labels(cadre: Cadre, user) -> list[str]:
+    """The living-situation flags that hold, without the health conditions this user may not see."""
+    hidden = health_flags_hidden(user)
+    return [
+        str(Cadre._meta.get_field(flag).verbose_name)
+        for flag in LIVING_FLAGS
+        if getattr(cadre, flag) and flag not in hidden
+    ]
+
+
+def _row(obj, name: str, user) -> tuple[str, str]:
+    if name == "birth_date" and not can_see_personal(user, IDENTITY):  # the age only, never the date
+        return _("age"), str(obj.age_on(timezone.localdate()))
+    return str(obj._meta.get_field(name).verbose_name), _text(obj, name, user)
 
 
 def _rows(obj, names: list[str], user) -> list[tuple[str, str]]:
-    return [(str(obj._meta.get_field(name).verbose_name), _text(obj, name, user)) for name in names]
+    return [_row(obj, name, user) for name in names]
+
+
+def _unmasked(user, fields) -> list[str]:
+    """Of these personal fields, those this user sees unmasked (and that are logged as seen)."""
+    return [name for name in fields if can_see_field(user, name)]
 
 
 class RegistryView(WagtailAdminTemplateMixin, TemplateView):
@@ -144,11 +167,22 @@ class CadreListView(RegistryView):
             cadres = cadres.filter(scope)
         return cadres
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.throttled:
+            response.status_code = 429
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         filterset = CadreFilterSet(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
-        cadres = filterset.qs.select_related("rest_home", "liaison")
+        # A refused filter (an ID search by whom may not, or too many) lists nobody, with the form saying why.
+        valid = filterset.is_valid() if filterset.is_bound else True
+        self.throttled = not valid and any(
+            error.code == ID_SEARCH_THROTTLED for error in filterset.form.errors.as_data().get("q", [])
+        )
+        cadres = (filterset.qs if valid else filterset.queryset.none()).select_related("rest_home", "liaison")
         page = Paginator(cadres, PAGE_SIZE).get_page(self.request.GET.get("p"))
         today = timezone.localdate()
         rows = [
@@ -157,18 +191,18 @@ class CadreListView(RegistryView):
                 "age": cadre.age_on(today),
                 "id_number": personal_value(obj=cadre, field="id_number", user=user),
                 "mobile": personal_value(obj=cadre, field="mobile", user=user) or "—",
-                "flags": _flag_labels(cadre),
+                "flags": _flag_labels(cadre, user),
             }
             for cadre in page
         ]
-        if rows and can_see_sensitive(user):
+        if rows and (shown := _unmasked(user, ["id_number", "mobile"])):
             services.access_log_record(
                 user=user,
                 action="view",
                 channel="admin",
                 model="Cadre",
                 record_ids=[row["cadre"].pk for row in rows],
-                fields=["id_number", "mobile"],
+                fields=shown,
             )
         query = self.request.GET.copy()
         query.pop("p", None)
@@ -202,8 +236,9 @@ class CadreDetailView(RegistryView):
         return self.cadre.name
 
     def _log(self, model: str, record_ids, fields) -> None:
-        record_ids = list(record_ids)
-        if record_ids and fields and can_see_sensitive(self.request.user):
+        """Log what this user saw unmasked: of `fields`, those their permissions unmask."""
+        record_ids, fields = list(record_ids), _unmasked(self.request.user, fields)
+        if record_ids and fields:
             services.access_log_record(
                 user=self.request.user,
                 action="view",
@@ -234,7 +269,7 @@ class CadreDetailView(RegistryView):
         )
         if tab == "basic":
             sections = [(title, _rows(cadre, names, user)) for title, names in BASIC_SECTIONS]
-            flags = _flag_labels(cadre)
+            flags = _flag_labels(cadre, user)
             if cadre.is_very_old:
                 flags.insert(0, _("very old (80 and over)"))
             context.update(sections=sections, flags=flags, age=cadre.age_on(timezone.localdate()))
@@ -303,8 +338,8 @@ class CadreFormView(RegistryView):
 
     def get(self, request, *args, **kwargs):
         form = self.get_form()
-        if self.cadre is not None and can_see_sensitive(request.user):
-            shown = [f for f in services.PERSONAL_FIELDS["Cadre"] if getattr(self.cadre, f)]
+        if self.cadre is not None:
+            shown = _unmasked(request.user, [f for f in services.PERSONAL_FIELDS["Cadre"] if getattr(self.cadre, f)])
             if shown:
                 services.access_log_record(
                     user=request.user,

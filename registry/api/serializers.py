@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -21,7 +23,7 @@ from registry.models import (
     StaffTraining,
     TripAbroad,
 )
-from registry.selectors import FIELD_MASKS, cadre_visible_queryset, can_see_sensitive
+from registry.selectors import FIELD_MASKS, HEALTH_FLAGS, cadre_visible_queryset, can_see_field
 from registry.services import cadre_create, cadre_update
 
 # The order in which shown fields are named in the access log.
@@ -54,7 +56,10 @@ class AccessNote:
 
 
 class PersonalDataMixin:
-    """Masks Meta.personal_fields for users without the sensitive-data permission; notes what is shown unmasked."""
+    """Masks Meta.personal_fields for users without the permission of their kind; notes what is shown unmasked.
+
+    A view may decide for every field at once with the context's `sensitive` (the staff list does).
+    """
 
     log_model = "Cadre"
     log_prefix = ""
@@ -62,16 +67,23 @@ class PersonalDataMixin:
     def log_record_id(self, instance) -> int:
         return instance.cadre_id
 
+    def may_see(self, name: str) -> bool:
+        """Whether the requesting user sees this personal field unmasked (asked once per response and field)."""
+        override = self.context.get("sensitive")
+        if override is not None:
+            return override
+        answers = self.context.setdefault("may_see", {})
+        if name not in answers:
+            answers[name] = can_see_field(self.context["request"].user, name)
+        return answers[name]
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        sensitive = self.context.get("sensitive")
-        if sensitive is None:
-            sensitive = can_see_sensitive(self.context["request"].user)
         shown = []
         for name in self.Meta.personal_fields:
             if name not in data:
                 continue
-            if not sensitive:
+            if not self.may_see(name):
                 data[name] = FIELD_MASKS[name](data[name])
             elif data[name]:
                 shown.append(self.log_prefix + name)
@@ -109,7 +121,13 @@ class CadreSerializer(PersonalDataMixin, serializers.ModelSerializer):
 
     id_number = serializers.CharField(label=gettext_lazy("resident ID number"), max_length=18)
     gender = serializers.ChoiceField(choices=Cadre.Gender.choices, required=False)
-    birth_date = serializers.DateField(required=False)
+    # null for whom may not see identity data: they get the age.
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    age = serializers.SerializerMethodField()
+    # null for whom may not see health data.
+    bedridden = serializers.BooleanField(required=False, allow_null=True)
+    disabled = serializers.BooleanField(required=False, allow_null=True)
+    dementia = serializers.BooleanField(required=False, allow_null=True)
     rest_home_name = serializers.CharField(source="rest_home.name", read_only=True, default="")
     liaison_name = serializers.CharField(source="liaison.name", read_only=True, default="")
     is_very_old = serializers.BooleanField(read_only=True)
@@ -126,6 +144,7 @@ class CadreSerializer(PersonalDataMixin, serializers.ModelSerializer):
             "name_initials",
             "gender",
             "birth_date",
+            "age",
             "id_number",
             "phone",
             "mobile",
@@ -168,11 +187,45 @@ class CadreSerializer(PersonalDataMixin, serializers.ModelSerializer):
     def log_record_id(self, instance) -> int:
         return instance.pk
 
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_age(self, instance) -> int:
+        return instance.age_on(timezone.localdate())
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in ("birth_date", *HEALTH_FLAGS):
+            if not self.may_see(name):
+                data[name] = None
+        return data
+
     def validate_id_number(self, value: str) -> str:
+        if self.instance is not None and not self.may_see("id_number"):
+            return value  # checked with the other fields this user cannot see, in validate()
         try:
             return resident_id_parse(value).number
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
+
+    def validate(self, attrs):
+        """A field this user sees masked is sent back as seen (or left out) and stays as it is; any other value is
+        refused, the stored one too (else a write would tell whether a guess was right). A new cadre's fields are
+        typed in by whoever registers them."""
+        for name in ("birth_date", *HEALTH_FLAGS):  # null is how they are shown masked: not a value to store
+            if name in attrs and attrs[name] is None:
+                del attrs[name]
+        if self.instance is None:
+            return attrs
+        errors = {}
+        for name in ["birth_date", *HEALTH_FLAGS, *self.Meta.personal_fields]:
+            if name not in attrs or self.may_see(name):
+                continue
+            if name in FIELD_MASKS and attrs[name] == FIELD_MASKS[name](getattr(self.instance, name)):
+                del attrs[name]
+            else:
+                errors[name] = [_("You may not change a field you cannot see.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def create(self, validated_data):
         return _service_call(cadre_create, **validated_data)

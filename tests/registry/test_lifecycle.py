@@ -139,7 +139,8 @@ def test_receive_records_the_checklist_received_date_and_liaison(huangpu_people)
     ("kwargs", "message"),
     [
         ({"received_on": dt.date(2099, 1, 1)}, "接收日期不能晚于今天。"),
-        ({"received_on": dt.date(1930, 1, 1)}, "接收日期不能早于出生日期（1935-03-09）。"),
+        # to whom may not see the birth date, the message does not give it
+        ({"received_on": dt.date(1930, 1, 1)}, "接收日期不能早于出生日期。"),
         (
             {"received_on": dt.date(2026, 3, 2), "ceremony_on": dt.date(2026, 3, 1)},
             "迎接仪式日期不能早于接收日期（2026-03-02）。",
@@ -212,7 +213,7 @@ def test_death_record_sets_state_checklist_and_benefits(huangpu_people):
     ("kwargs", "message"),
     [
         ({"died_on": dt.date(2099, 1, 1)}, "逝世日期不能晚于今天。"),
-        ({"died_on": dt.date(1939, 1, 1)}, "逝世日期不能早于出生日期（1940-05-01）。"),
+        ({"died_on": dt.date(1939, 1, 1)}, "逝世日期不能早于出生日期。"),
         (
             {"died_on": dt.date(2026, 2, 10), "condolence_visit_on": dt.date(2026, 2, 1)},
             "慰问日期不能早于逝世日期（2026-02-10）。",

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
@@ -410,7 +411,8 @@ def test_export_is_masked_per_role_filtered_and_logged(huangpu_people, huangpu_a
     )
     rows = {row[0]: row for row in masked[1:]}
     assert sorted(rows) == ["曾国平", "王德胜"]
-    assert rows["王德胜"][1] == wang.id_number[:3] + "*" * 11 + wang.id_number[-4:]
+    assert list(masked[0]) == TEMPLATE_HEADERS[:3] + ["年龄"] + TEMPLATE_HEADERS[4:]  # no birth date: the age
+    assert rows["王德胜"][1:4] == ("*" * 17 + wang.id_number[-1], "男", wang.age_on(timezone.localdate()))
     assert rows["王德胜"][8:11] == ("021*****0000", "138****5678", "上海市黄浦区****")
 
     with schema_context("huangpu"):
