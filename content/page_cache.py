@@ -103,6 +103,7 @@ def _response_storable(request: HttpRequest, response: HttpResponse) -> bool:
         and "private" not in cache_control
         and "no-store" not in cache_control
         and "no-cache" not in cache_control
+        and getattr(request, "_csp_nonce", None) is None  # a CSP nonce is good for one answer only
     )
 
 
@@ -115,14 +116,12 @@ def _page_key(request: HttpRequest, version: str) -> str:
     return f"content:page:{version}:{display_mode(request).key}:{request_digest(request)}"
 
 
-# Public pages run only our own script files: an injected <script> or a javascript: link in stored text cannot run.
-PUBLIC_CSP = "script-src 'self'; object-src 'none'; base-uri 'self'"
 PUBLIC_VIEWS = ("wagtail_serve", "site_search")
 
 
 class PageCacheMiddleware:
     """Answer anonymous page requests from the cache (placed right after the centre middleware), and give the
-    public pages their content security policy and `Vary: Cookie`."""
+    public pages `Vary: Cookie`. Their Content-Security-Policy comes from django-csp, outside the cache."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -144,7 +143,6 @@ class PageCacheMiddleware:
 def _public_headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     match = getattr(request, "resolver_match", None)
     if match is not None and match.url_name in PUBLIC_VIEWS:
-        response.headers.setdefault("Content-Security-Policy", PUBLIC_CSP)
         patch_vary_headers(response, ("Cookie",))  # the display mode comes from a cookie: no proxy may share it
     return response
 

@@ -2,14 +2,17 @@
 
 from django.conf import settings
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from junxiu.accounts import AdminLogoutView, TokenView
-from junxiu.api import api_router
+from junxiu.api import ApiDocsPermission, api_router
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from content import public_views
+
+# The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
+DOCS = [ApiDocsPermission]
 
 urlpatterns = [
     path("admin/logout/", AdminLogoutView.as_view()),  # before Wagtail's own, which it replaces
@@ -19,8 +22,12 @@ urlpatterns = [
     path("api/registry/", include("registry.api.urls")),
     path("api/forms/", include("forms_engine.api.urls")),
     path("api/token/", TokenView.as_view(), name="api-token"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS),
+        name="api-docs",
+    ),
 ]
 
 if settings.DEBUG:  # in production the proxy serves media (deploy/nginx.conf)
@@ -35,3 +42,6 @@ urlpatterns += [
 ]
 urlpatterns += [path("cadre/", include("content.urls"))]
 urlpatterns += [path("", include(wagtail_urls))]
+
+# An API URL that matches no route answers JSON like the API, not the site's page.
+handler404 = "junxiu.errors.not_found"

@@ -2,11 +2,15 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from junxiu.accounts import BureauLogoutView, TokenView
+from junxiu.api import ApiDocsPermission
 from junxiu.views import centre_directory
 
 from content.public_views import display_set
+
+# The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
+DOCS = [ApiDocsPermission]
 
 urlpatterns = [
     path("centres/", centre_directory, name="centre_directory"),
@@ -18,7 +22,14 @@ urlpatterns = [
     path("citywide/", include("content.bureau.urls")),
     path("api/token/", TokenView.as_view(), name="api-token"),
     # The schema of this host's own URLs (the bureau's API), not ROOT_URLCONF's (a centre's).
-    path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__, permission_classes=DOCS), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS),
+        name="api-docs",
+    ),
     path("", include("reports.urls")),
 ]
+
+# An API URL that matches no route answers JSON like the API, not the site's page.
+handler404 = "junxiu.errors.not_found"

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from junxiu.database import database_settings
 
@@ -40,6 +41,7 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "junxiu",
+    "csp",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -112,10 +114,12 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff, Referrer-Policy: cached pages too
     "tenants.middleware.CentreMiddleware",
+    "junxiu.headers.SecurityHeadersMiddleware",  # Content-Security-Policy and Permissions-Policy on every answer
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",  # on cached pages and static files too
     "junxiu.input_guard.HostileInputMiddleware",  # 400 for NUL, lone surrogates and too-deep JSON, before any view
     "content.page_cache.PageCacheMiddleware",  # answers anonymous page views before sessions and auth run
-    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,7 +128,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "junxiu.middleware.PasswordChangeRequiredMiddleware",  # a one-time password is changed before anything else
     "junxiu.middleware.CentreHistoryMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "junxiu.middleware.CentreRedirectMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into the lockout page (junxiu.lockout)
 ]
@@ -223,10 +226,45 @@ CACHES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
 CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"  # Wagtail's preview iframe sets SAMEORIGIN on its own answers
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp, junxiu.headers): strict everywhere. An inline script needs
+# nonce="{{ request.csp_nonce }}"; style="" attributes and inline handlers are not allowed (use static files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+# The Wagtail admin's own pages need inline scripts and styles, blob: images (uploads) and framing of its preview.
+JUNXIU_ADMIN_CSP = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:"],
+    "font-src": [SELF, "data:"],
+    "frame-ancestors": [SELF],
+}
+JUNXIU_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# /api/schema/ and /api/docs/ for signed-in users of the host only, unless this is on (development).
+JUNXIU_API_DOCS_PUBLIC = env_bool("JUNXIU_API_DOCS_PUBLIC", False)
 
 WAGTAIL_SITE_NAME = _("Retired Cadre Service Platform")
 WAGTAIL_I18N_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would call releases.wagtail.org (and break its connect-src)
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("zh-hans", "简体中文")]
 # PostgreSQL full-text search with Chinese word segmentation (jieba) of indexed text and queries.
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "content.search"}}

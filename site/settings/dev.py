@@ -10,6 +10,7 @@ SECRET_KEY = SECRET_KEY or "dev-only-not-secret-" + "x" * 40  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+JUNXIU_API_DOCS_PUBLIC = env_bool("JUNXIU_API_DOCS_PUBLIC", True)  # noqa: F405
 
 from registry.crypto import derive_dev_key  # noqa: E402
 

@@ -12,9 +12,16 @@ for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "JUNXIU_FIELD_KEYS", "JUNX
 from .base import *  # noqa: E402,F403
 
 DEBUG = False
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS: nginx overwrites this header with the scheme the client used (deploy/nginx.conf), so Django may trust it.
+_ssl_header = os.environ.get("DJANGO_PROXY_SSL_HEADER", "X-Forwarded-Proto")  # empty: Django itself speaks TLS
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _ssl_header.upper().replace("-", "_"), "https") if _ssl_header else None
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)  # noqa: F405
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)  # noqa: F405 - centres
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)  # noqa: F405
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)  # noqa: F405
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+JUNXIU_API_DOCS_PUBLIC = env_bool("JUNXIU_API_DOCS_PUBLIC", False)  # noqa: F405 - docs for signed-in users only
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -1,8 +1,11 @@
 """Browser tests: a live server for the centres' hosts and Debian's Chromium driven by Playwright.
 
 Data is committed for real (the server runs in its own thread) and removed by the test that made it: no
-transactional flush, which would wipe the shared test centres. Chromium or Playwright missing → the tests skip on
-a developer's machine with the reason, and fail in CI (CI=true), which must have them (`make browser-deps`).
+transactional flush, which would wipe the shared test centres. Every page any browser test opens is watched for
+Content-Security-Policy violations (the browser's console report and the securitypolicyviolation event): a test
+that met one fails, so the strict policy holds on every page the tests visit. Chromium or Playwright missing → the
+tests skip on a developer's machine with the reason, and fail in CI (CI=true), which must have them
+(`make browser-deps`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,33 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP *.localhost 127.0.0.1",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+# Reports each violation on the console too, with the directive and the blocked source, in case a page swallows it.
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  'CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':'
+  + e.lineNumber + ' ' + (e.sample || '')));"""
+CSP_VIOLATIONS: list[str] = []
+
+
+class CspWatchingBrowser:
+    """The Playwright browser, whose every new context records the CSP violations of its pages in CSP_VIOLATIONS."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(CSP_LISTENER)
+
+        def on_console(message) -> None:
+            text = message.text
+            if "Content Security Policy" in text or text.startswith("CSP violation"):
+                CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {text}")
+
+        context.on("console", on_console)
+        return context
 
 
 def missing(reason: str) -> None:
@@ -55,7 +85,7 @@ def browser(chromium_path, django_db_setup) -> Iterator:
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
-            yield chromium
+            yield CspWatchingBrowser(chromium)
             chromium.close()
     finally:
         if previous is None:
@@ -93,6 +123,16 @@ def committed_db(django_db_blocker) -> Iterator[None]:
     with django_db_blocker.unblock():
         yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request) -> Iterator[None]:
+    """A browser test passes only if none of its pages broke the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    if "browser" in request.fixturenames:
+        found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+        assert found == [], "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture

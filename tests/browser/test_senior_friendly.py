@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import schema_context
 
+from tests.browser.conftest import CSP_VIOLATIONS
 from tests.content.public_pages import (
     HOTLINE,
     activity_make,
@@ -296,6 +297,11 @@ def test_hostile_text_cannot_run(browser, centre_server, public_site):
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # long words wrap
         assert page.locator("h1").inner_text() == "<script>alert('x')</script>冬季讲座" + "W" * 200
         page.locator('main a[href^="javascript:"]').click()
+        page.wait_for_timeout(200)
+        # The stored javascript: link was stopped by the Content-Security-Policy: the only violations expected.
+        blocked, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+        assert blocked and all("/bt-notices/bt-hostile/" in line for line in blocked), blocked
+        assert any("Running the JavaScript URL violates" in line for line in blocked), blocked
         page.goto(centre_server.url(CODE, "/search/?q=<script>alert('q')</script>"))
         assert page.locator("#search-page-q").input_value() == "<script>alert('q')</script>"
         assert dialogs == []
