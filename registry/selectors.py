@@ -103,8 +103,10 @@ def query_is_id_number(query: str | None) -> bool:
     return len(query) in (15, 18) and query[:14].isdigit()
 
 
-def cadre_search(queryset: QuerySet[Cadre], query: str) -> QuerySet[Cadre]:
-    """By name (Chinese), pinyin or initials (wds), or an exact ID number (callers check who may search by ID)."""
+def cadre_search(queryset: QuerySet[Cadre], query: str, *, by_id_number: bool = False) -> QuerySet[Cadre]:
+    """By name (Chinese), pinyin or initials (wds); an exact ID number only `by_id_number`, which is for
+    services.cadre_id_search (permitted, limited, logged). Else an ID number finds no one, whether or not it is
+    registered: no search answers yes or no about a number to whom may not see it."""
     query = (query or "").strip()
     if not query:
         return queryset
@@ -112,7 +114,7 @@ def cadre_search(queryset: QuerySet[Cadre], query: str) -> QuerySet[Cadre]:
     if ASCII_QUERY.fullmatch(lowered):
         return queryset.filter(Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered))
     if query_is_id_number(query):
-        return queryset.filter(id_hash=lookup_hash(query))
+        return queryset.filter(id_hash=lookup_hash(query)) if by_id_number else queryset.none()
     return queryset.filter(name__contains=query)
 
 

@@ -111,7 +111,7 @@ def cadre_id_search_permit(*, user) -> None:
 
 def cadre_id_search(*, user, queryset, query: str, channel: str):
     """The cadres of `queryset` with this exact ID number (a permitted search), logged with what it found."""
-    found = cadre_search(queryset, query)
+    found = cadre_search(queryset, query, by_id_number=True)
     access_log_record(
         user=user,
         action=AccessLog.Action.SEARCH,

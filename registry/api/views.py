@@ -14,7 +14,6 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
 
@@ -30,11 +29,14 @@ from registry.api.serializers import (
 from registry.filters import CadreFilterSet
 from registry.models import Cadre, HealthCheck, RestHome, Staff, TripAbroad
 from registry.selectors import (
+    IDENTITY,
     cadre_visible_queryset,
+    can_see_personal,
     can_see_staff_personal,
     staff_visible_queryset,
 )
 from registry.services import ID_SEARCH_THROTTLED, access_log_record
+from tenants.drf import StrictPageNumberPagination
 
 # A cadre loaded only for its name need not decrypt its personal fields.
 CADRE_PERSONAL_COLUMNS = ["cadre__id_number", "cadre__phone", "cadre__mobile", "cadre__address"]
@@ -54,7 +56,7 @@ class ModelPermissions(DjangoModelPermissions):
     }
 
 
-class RegistryPagination(PageNumberPagination):
+class RegistryPagination(StrictPageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -122,7 +124,16 @@ class CadreViewSet(RegistryViewSet):
     serializer_class = CadreSerializer
     filterset_class = CadreApiFilterSet
     filter_backends = [CadreFilterBackend, OrderingFilter]
-    ordering_fields = ["name_pinyin", "name", "birth_date", "transfer_in_date", "received_on", "updated_at", "id"]
+
+    @property
+    def ordering_fields(self) -> list[str]:
+        """By birth date only for whom may see it: the order would rank people by it (ignored for the others)."""
+        fields = ["name_pinyin", "name", "birth_date", "transfer_in_date", "received_on", "updated_at", "id"]
+        request = getattr(self, "request", None)
+        if request is None or not can_see_personal(request.user, IDENTITY):
+            fields.remove("birth_date")
+        return fields
+
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # a cadre leaves by death or transfer
 
     def get_queryset(self):

@@ -257,6 +257,9 @@ def test_a_viewer_can_no_longer_rebuild_an_id_number(people):
         body = page.content.decode()
         assert page.status_code == 200 and NOT_ALLOWED in body
         assert "找到 0 位军休干部" in body and 'data-cadre="' not in body
+    # Nor does an order by birth date rank people by it: ignored, the usual order (Zeng, born first, is second).
+    ranked = api.get(CADRES, {"ordering": "birth_date"}).json()["results"]
+    assert [row["name"] for row in ranked] == ["王德胜", "曾国平", "赵建华"]
     # A health condition is no filter either (the count would tell who is bedridden).
     response = api.get(CADRES, {"flags": "bedridden"})
     assert response.status_code == 400 and list(response.json()) == ["flags"]
