@@ -239,7 +239,7 @@ def export_child() -> None:
     from django.contrib.auth import get_user_model
 
     try:
-        from forms_engine.exports import submissions_export_write
+        from forms_engine.exports import export_job_discard, submissions_export_write
     except ImportError:
         print(json.dumps({"missing": True}))
         return
@@ -255,8 +255,7 @@ def export_child() -> None:
         if job.status != ExportJob.Status.DONE:
             raise SystemExit(f"export failed: {job.error}")
         done = job.done
-        if job.file:
-            job.file.delete(save=False)
+        export_job_discard(job=job)
         job.delete()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "count": done}))
