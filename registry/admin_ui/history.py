@@ -139,6 +139,8 @@ def cadre_history(*, cadre: Cadre, user) -> CadreHistory:
                         continue
                     label = str(model_field.verbose_name)
                     if model_field.name in personal and not may_see[model_field.name]:
+                        if model.__name__ == "Cadre" and model_field.name in HEALTH_FLAGS:
+                            continue  # that a yes/no condition changed would tell its value: not even named
                         changes.append(Change(label=label, old="", new="", hidden=True))
                         continue
                     if model_field.name in PERSONAL_FIELDS.get(model.__name__, []):

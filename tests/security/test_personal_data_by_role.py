@@ -164,6 +164,9 @@ def test_the_admin_screens_show_each_role_exactly_its_kinds(people, role):
     family = client.get(page + "family/").content.decode()
     assert f"<td>{want['son'][0]}</td><td>{want['son'][1]}</td>" in family
     assert f"<td>{want['findings']}</td>" in client.get(page + "care/").content.decode()
+    # The history names a hidden change without its values; a hidden yes/no condition is not even named.
+    history = client.get(page + "history/").content.decode()
+    assert ("长期卧床" in history) is (want["bedridden"] is True)
 
     listing = client.get(LIST, {"q": "wds"}).content.decode()
     assert f'<td class="registry-id">{want["id_number"]}</td>' in listing
