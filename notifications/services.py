@@ -597,7 +597,10 @@ def due_item_waive(*, item: DueItem, reason: str) -> DueItem:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the item is waived.")})
-    item.state, item.waived_reason = DueItem.State.WAIVED, reason[:300]
+    limit = DueItem._meta.get_field("waived_reason").max_length
+    if len(reason) > limit:  # refused, never cut: the writer learns what was not kept
+        raise ValidationError({"reason": _("The reason has at most %(limit)d characters.") % {"limit": limit}})
+    item.state, item.waived_reason = DueItem.State.WAIVED, reason
     item.save(update_fields=["state", "waived_reason", "updated_at"])
     return item
 
