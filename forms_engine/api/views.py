@@ -27,7 +27,7 @@ from forms_engine.api.serializers import (
 )
 from forms_engine.fields import NOT_ANSWERED, display_value
 from forms_engine.models import FormDefinition
-from forms_engine.personal import is_sealed, personal_fields
+from forms_engine.personal import answers_seal, is_sealed, personal_fields
 from forms_engine.selectors import access_submission_by_id, form_list_for_user, submission_visible_queryset
 from forms_engine.services import (
     form_user_can,
@@ -277,7 +277,9 @@ class SubmissionDetailView(FormsAPIView):
             raise serializers.ValidationError({"non_field_errors": [_("Answers must be given as named fields.")]})
         specs = submission.version.schema["fields"]
         kinds = {**personal_marks(form_id=submission.form_id), **personal_fields(specs)}
-        answers = _answers_for_edit(specs, submission.data, given.validated_data["data"], partial=partial, kinds=kinds)
+        # Answers kept in clear from before their field was marked count as sealed: their mask sent back keeps them.
+        stored = answers_seal(submission.data, kinds, stored=True)
+        answers = _answers_for_edit(specs, stored, given.validated_data["data"], partial=partial, kinds=kinds)
         submission = _service(submission_update, submission=submission, data=answers, user=request.user)
         return Response(self.get_serializer(access_submission_by_id(user=request.user, id=pk)).data)
 

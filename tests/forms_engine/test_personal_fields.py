@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from forms_engine.exports import submissions_export_write
 from forms_engine.library import form_from_template, personal_marks_ensure
 from forms_engine.models import ExportJob, FormField, Submission, SubmissionChange
-from forms_engine.personal import personal_permission
+from forms_engine.personal import answers_reveal, personal_permission
 from forms_engine.services import (
     form_create,
     form_field_add,
@@ -315,12 +315,13 @@ def test_the_public_form_takes_personal_answers_and_the_receipt_does_not_echo_th
 
 def test_marking_a_field_on_a_new_version_masks_and_seals_the_older_answers(centres):
     with schema_context("huangpu"):
-        form = form_create(title="登记", key="reg")
+        form = form_create(title="登记", key="reg", access={"fill": [], "view": ["viewer"], "edit": ["viewer"]})
         form_field_add(form=form, name="visitor", field_type="text", label="走访人")
         form_field_add(form=form, name="address", field_type="text", label="住址")
         form_field_add(form=form, name="mobile", field_type="phone", label="手机", options={"personal": ""})
         form_publish(form=form)
         old = submission_create(form=form, data={"visitor": "张三", "address": ADDRESS, "mobile": PHONE})
+        edited = submission_create(form=form, data={"visitor": "王五", "address": ADDRESS, "mobile": PHONE})
         assert ADDRESS in raw_data("huangpu", old.pk) and PHONE in raw_data("huangpu", old.pk)
         form_field_update(field=form.fields.get(name="address"), options={"personal": "contact"})
         form_field_update(field=form.fields.get(name="mobile"), options={})
@@ -328,7 +329,20 @@ def test_marking_a_field_on_a_new_version_masks_and_seals_the_older_answers(cent
     viewer = login("huangpu", "pf-viewer", Role.VIEWER)
     html = page(viewer.get(f"{BASE}submissions/{old.pk}/"))
     assert f'<dd data-name="address">{HIDDEN}</dd>' in html and f'<dd data-name="mobile">{PHONE_MASKED}</dd>' in html
+    # Through the API, the masks of answers still in clear sent back keep them, and the edit seals them.
+    viewer_api = api_client("huangpu", role_user("huangpu", "pf-viewer2", Role.VIEWER))
+    url = f"{API}submissions/{edited.pk}/"
+    sent = {"visitor": "王六", "address": HIDDEN, "mobile": PHONE_MASKED}
+    assert viewer_api.get(url).json()["data"] == {**sent, "visitor": "王五"}
+    assert viewer_api.put(url, {"data": sent}, content_type="application/json").json()["data"] == sent
     with schema_context("huangpu"):
+        assert answers_reveal(Submission.objects.get(pk=edited.pk).data) == {
+            "visitor": "王六",
+            "address": ADDRESS,
+            "mobile": PHONE,
+        }
+        assert [value for value in (ADDRESS, PHONE) if value in raw_data("huangpu", edited.pk)] == []
+        assert list(SubmissionChange.objects.filter(submission=edited).values_list("field", flat=True)) == ["visitor"]
         assert personal_answers_seal() == 1
         assert personal_answers_seal() == 0  # idempotent
     raw = raw_data("huangpu", old.pk)
