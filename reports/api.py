@@ -13,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, ParseError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,6 +29,7 @@ from reports.selectors import (
     scorecard_results,
 )
 from reports.serializers import FactPageSerializer, IndicatorSerializer, ScorecardSerializer
+from tenants.drf import StrictPageNumberPagination
 
 TRUE, FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
 
@@ -43,7 +43,7 @@ class BureauCanView(BasePermission):
         return bureau_can(request.user, "view")
 
 
-class FactsPagination(PageNumberPagination):
+class FactsPagination(StrictPageNumberPagination):
     page_size = 1000
     page_size_query_param = "page_size"
     max_page_size = 5000

@@ -12,6 +12,7 @@ from forms_engine.personal import PersonalView
 from forms_engine.services import personal_marks, version_schema
 from forms_engine.webhooks import answers_masked
 from registry.selectors import cadre_visible_queryset
+from tenants.drf import StrictCharField
 
 
 class FormVersionSummarySerializer(serializers.ModelSerializer):
@@ -131,8 +132,8 @@ class SubmissionUpdateSerializer(serializers.Serializer):
 
 
 class SubmissionMoveSerializer(serializers.Serializer):
-    to = serializers.CharField(max_length=30, help_text=_("The state to move to (one of the allowed moves)."))
-    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    to = StrictCharField(max_length=30, help_text=_("The state to move to (one of the allowed moves)."))
+    comment = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class FieldErrorsSerializer(serializers.Serializer):

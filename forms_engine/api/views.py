@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -37,13 +36,14 @@ from forms_engine.services import (
     submission_update,
 )
 from registry.services import access_log_record
+from tenants.drf import StrictPageNumberPagination
 
 # A cadre shown only by name need not decrypt its personal fields.
 CADRE_PERSONAL_COLUMNS = ["cadre__id_number", "cadre__phone", "cadre__mobile", "cadre__address"]
 REFUSED = OpenApiResponse(FieldErrorsSerializer, description="Refused answers, in Chinese, by machine name.")
 
 
-class SubmissionPagination(PageNumberPagination):
+class SubmissionPagination(StrictPageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -148,7 +148,7 @@ def _editable(spec: dict, value, kinds: dict[str, str]):
     return value
 
 
-@extend_schema_view(get=extend_schema(operation_id="forms_list"))
+@extend_schema_view(get=extend_schema(operation_id="forms_list", responses=FormDefinitionSerializer(many=True)))
 @extend_schema(tags=["forms"])
 class FormListView(FormsAPIView):
     """Forms the user may view, with their current version number."""
@@ -174,7 +174,7 @@ class FormDetailView(FormsAPIView):
         return Response(self.get_serializer(form).data)
 
 
-@extend_schema_view(get=extend_schema(operation_id="forms_versions_list"))
+@extend_schema_view(get=extend_schema(operation_id="forms_versions_list", responses=FormVersionSerializer(many=True)))
 @extend_schema(tags=["forms"])
 class FormVersionListView(FormsAPIView):
     """Every published version of a form, newest first, with its fields."""
@@ -201,7 +201,7 @@ class FormVersionDetailView(FormsAPIView):
         return Response(self.get_serializer(version).data)
 
 
-@extend_schema_view(get=extend_schema(operation_id="forms_submissions_list"))
+@extend_schema_view(get=extend_schema(operation_id="forms_submissions_list", responses=SubmissionSerializer(many=True)))
 @extend_schema(tags=["submissions"])
 class FormSubmissionsView(FormsAPIView):
     """Submissions of a form the user may see (GET); a new submission, validated as in the page (POST)."""

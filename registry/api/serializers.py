@@ -25,6 +25,7 @@ from registry.models import (
 )
 from registry.selectors import FIELD_MASKS, HEALTH_FLAGS, cadre_visible_queryset, can_see_field
 from registry.services import cadre_create, cadre_update
+from tenants.drf import StrictCharField, StrictModelSerializer
 
 # The order in which shown fields are named in the access log.
 LOGGED_FIELD_ORDER = [
@@ -100,7 +101,7 @@ class VisibleCadreField(serializers.PrimaryKeyRelatedField):
         return cadre_visible_queryset(user=self.context["request"].user)
 
 
-class FamilyMemberSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class FamilyMemberSerializer(PersonalDataMixin, StrictModelSerializer):
     log_prefix = "family."
 
     class Meta:
@@ -116,10 +117,10 @@ def _named_choice_field(name: str, choices) -> serializers.ChoiceField:
     return field_class(choices=choices, required=False)
 
 
-class CadreSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class CadreSerializer(PersonalDataMixin, StrictModelSerializer):
     """A cadre; writes go through registry.services (the ID number gives birth date and gender)."""
 
-    id_number = serializers.CharField(label=gettext_lazy("resident ID number"), max_length=18)
+    id_number = StrictCharField(label=gettext_lazy("resident ID number"), max_length=18)
     gender = serializers.ChoiceField(choices=Cadre.Gender.choices, required=False)
     # null for whom may not see identity data: they get the age.
     birth_date = serializers.DateField(required=False, allow_null=True)
@@ -244,25 +245,25 @@ def _service_call(service, **kwargs):
         raise serializers.ValidationError({"non_field_errors": exc.messages}) from None
 
 
-class RestHomeSerializer(serializers.ModelSerializer):
+class RestHomeSerializer(StrictModelSerializer):
     class Meta:
         model = RestHome
         fields = ["id", "name", "address", "phone", "building_area"]
 
 
-class StaffQualificationSerializer(serializers.ModelSerializer):
+class StaffQualificationSerializer(StrictModelSerializer):
     class Meta:
         model = StaffQualification
         fields = ["id", "name", "number", "issued_on", "expires_on"]
 
 
-class StaffTrainingSerializer(serializers.ModelSerializer):
+class StaffTrainingSerializer(StrictModelSerializer):
     class Meta:
         model = StaffTraining
         fields = ["id", "kind", "topic", "date", "hours"]
 
 
-class StaffSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class StaffSerializer(PersonalDataMixin, StrictModelSerializer):
     log_model = "Staff"
     rest_home_name = serializers.CharField(source="rest_home.name", read_only=True, default="")
     qualifications = StaffQualificationSerializer(many=True, read_only=True)
@@ -288,7 +289,7 @@ class StaffSerializer(PersonalDataMixin, serializers.ModelSerializer):
         return instance.pk
 
 
-class TripAbroadSerializer(serializers.ModelSerializer):
+class TripAbroadSerializer(StrictModelSerializer):
     cadre = VisibleCadreField(queryset=Cadre.objects.all())
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)
 
@@ -323,7 +324,7 @@ class TripAbroadSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class HealthCheckSerializer(PersonalDataMixin, serializers.ModelSerializer):
+class HealthCheckSerializer(PersonalDataMixin, StrictModelSerializer):
     log_prefix = "health_checks."
     cadre = VisibleCadreField(queryset=Cadre.objects.all())
     cadre_name = serializers.CharField(source="cadre.name", read_only=True)

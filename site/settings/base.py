@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into the lockout page (junxiu.lockout)
 ]
 
+# Under /api/ a refused CSRF check answers JSON like the API (junxiu.errors); elsewhere Django's page.
+CSRF_FAILURE_VIEW = "junxiu.errors.csrf_failure"
 ROOT_URLCONF = "junxiu.urls_centre"
 PUBLIC_SCHEMA_URLCONF = "junxiu.urls_public"
 WSGI_APPLICATION = "junxiu.wsgi.application"
@@ -283,7 +285,10 @@ JUNXIU_JSON_MAX_DEPTH = 32  # deeper JSON bodies are refused with 400 (junxiu.in
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation documents its error answers (400/401/403/404, 429 where limited) with their bodies.
+    "DEFAULT_SCHEMA_CLASS": "junxiu.openapi.ErrorDocumentingAutoSchema",
+    # A missing object is "未找到。" whatever raised it (never Django's English message naming the model).
+    "EXCEPTION_HANDLER": "junxiu.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "junxiu API",

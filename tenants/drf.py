@@ -1,0 +1,41 @@
+"""The API's strict input parts, used by every app's serializers and lists: text must be sent as text, and a page
+size must be a whole number. (DRF's own CharField turns the number 0 into "0"; its pagination ignores a page size
+it cannot read.)"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text columns are StrictCharFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """Pages of a list; a page size that is not a whole number from 1 up is refused (400), not ignored."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param or "")
+        if raw and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [_("The page size must be a whole number from 1 up.")]}
+            )
+        return super().get_page_size(request)
