@@ -24,9 +24,9 @@ ERROR = ResolvedComponent(
     },
 )
 FIELD_ERRORS = ResolvedComponent(
-    name="FieldErrors",
+    name="ValidationError",
     type=ResolvedComponent.SCHEMA,
-    object="FieldErrors",
+    object="ValidationError",
     schema={
         "type": "object",
         "description": "Refused input: messages in Chinese by field name (`non_field_errors`: the whole input); "
