@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
@@ -457,3 +458,16 @@ def test_library_templates_mark_personal_fields_and_the_setup_step_seals_earlier
         assert personal_marks_ensure() == ["complaint.contact_phone"]
         assert PHONE not in raw_data("huangpu", earlier.pk)
         assert form.fields.get(name="hobbies").options == {}
+
+
+def test_the_seal_command_seals_answers_in_clear_in_the_centres_named(centres):
+    with schema_context("huangpu"):
+        form = form_create(title="登记", key="reg")
+        form_field_add(form=form, name="mobile", field_type="phone", label="手机", options={"personal": ""})
+        form_publish(form=form)
+        submission = submission_create(form=form, data={"mobile": PHONE})
+        form_field_update(field=form.fields.get(name="mobile"), options={"personal": "contact"})
+    out = io.StringIO()
+    call_command("form_personal_seal", "--centre", "huangpu", stdout=out)
+    assert out.getvalue() == "huangpu：已加密 1 条提交记录。\n"
+    assert PHONE not in raw_data("huangpu", submission.pk)
