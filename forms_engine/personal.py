@@ -17,7 +17,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
-from registry.crypto import decrypt, encrypt
+from registry.crypto import decrypt, encrypt, rotate
 from registry.masking import mask_id_number, mask_phone, mask_text
 
 KINDS: dict[str, Any] = {
@@ -114,6 +114,20 @@ def answers_seal(data: dict, kinds: Mapping[str, str], *, stored: bool = False) 
             out[name] = [answers_seal(row, kinds, stored=stored) for row in value]
         elif name in kinds and not (stored and is_sealed(value)):
             out[name] = seal(value)
+        else:
+            out[name] = value
+    return out
+
+
+def answers_rotate(data: dict) -> dict:
+    """The answers with every sealed one sealed again under the newest key (after a key was prepended)."""
+    out = {}
+    for name, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            out[name] = [answers_rotate(row) for row in value]
+        elif is_sealed(value) and reveal(value) is not value:
+            prefix = SEALED_JSON if value.startswith(SEALED_JSON) else SEALED
+            out[name] = prefix + rotate(value[len(prefix) :])
         else:
             out[name] = value
     return out

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from forms_engine import expressions
 from forms_engine.fields import CLEANERS, FIELD_TYPES, NOT_ANSWERED, is_empty
 from forms_engine.models import FormDefinition, FormField, FormVersion, FormWebhook, Submission, SubmissionChange
-from forms_engine.personal import answers_reveal, answers_seal, is_sealed, personal_fields, personal_kind, reveal
+from forms_engine.personal import (
+    answers_reveal,
+    answers_rotate,
+    answers_seal,
+    is_sealed,
+    personal_fields,
+    personal_kind,
+    reveal,
+)
 from forms_engine.webhooks import submission_webhooks_queue
 from forms_engine.workflows import workflow_for
 from tenants.roles import Role, user_roles
@@ -471,6 +479,30 @@ def personal_answers_seal(*, form_ids: Sequence[int] | None = None, batch_size: 
                 change.old, change.new = old, new
                 pending_changes.append(change)
         SubmissionChange.objects.bulk_update(pending_changes, ["old", "new"], batch_size=batch_size)
+    return changed
+
+
+@transaction.atomic
+def personal_answers_rotate(*, batch_size: int = 500) -> int:
+    """Seal every sealed answer (and its history) again under the newest key of JUNXIU_FIELD_KEYS; returns how many
+    submissions changed. Run after prepending a key, before dropping the old one (as registry_rotate_keys)."""
+    changed = 0
+    pending: list = []
+    for submission in Submission.objects.only("pk", "data").order_by("pk").iterator(chunk_size=batch_size):
+        rotated = answers_rotate(submission.data or {})
+        if rotated != submission.data:
+            submission.data = rotated
+            pending.append(submission)
+    Submission.objects.bulk_update(pending, ["data"], batch_size=batch_size)
+    changed = len(pending)
+    pending = []
+    history = SubmissionChange.objects.filter(kind=SubmissionChange.Kind.ANSWER).only("pk", "old", "new")
+    for change in history.order_by("pk").iterator(chunk_size=batch_size):
+        old, new = (answers_rotate({"v": value})["v"] for value in (change.old, change.new))
+        if (old, new) != (change.old, change.new):
+            change.old, change.new = old, new
+            pending.append(change)
+    SubmissionChange.objects.bulk_update(pending, ["old", "new"], batch_size=batch_size)
     return changed
 
 

@@ -7,15 +7,17 @@ import json
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
 from forms_engine.exports import submissions_export_write
 from forms_engine.library import form_from_template, personal_marks_ensure
 from forms_engine.models import ExportJob, FormField, Submission, SubmissionChange
-from forms_engine.personal import answers_reveal, personal_permission
+from forms_engine.personal import answers_reveal, personal_permission, reveal
 from forms_engine.services import (
     form_create,
     form_field_add,
@@ -26,6 +28,7 @@ from forms_engine.services import (
     submission_update,
 )
 from forms_engine.xlsform import definition_export, definition_import
+from registry import crypto
 from registry.idcard import resident_id_make
 from registry.models import AccessLog
 from tenants.roles import Role
@@ -471,3 +474,27 @@ def test_the_seal_command_seals_answers_in_clear_in_the_centres_named(centres):
     call_command("form_personal_seal", "--centre", "huangpu", stdout=out)
     assert out.getvalue() == "huangpu：已加密 1 条提交记录。\n"
     assert PHONE not in raw_data("huangpu", submission.pk)
+
+
+def test_rotation_seals_the_answers_and_their_history_again_under_the_newest_key(visit, settings):
+    form, submission = visit
+    with schema_context("huangpu"):
+        submission_update(submission=submission, data=answers(phone="13900001111"))
+    old_keys = list(settings.JUNXIU_FIELD_KEYS)
+    new_key = Fernet.generate_key().decode()
+    try:
+        with override_settings(JUNXIU_FIELD_KEYS=[new_key, *old_keys]):
+            crypto.keys_reset()
+            out = io.StringIO()
+            call_command("form_personal_seal", "--rotate", "--centre", "huangpu", stdout=out)
+            assert out.getvalue() == "huangpu：已重新加密 1 条提交记录。\n"
+        with override_settings(JUNXIU_FIELD_KEYS=[new_key]):  # the old key can now be dropped
+            crypto.keys_reset()
+            with schema_context("huangpu"):
+                stored = Submission.objects.get(pk=submission.pk).data
+                assert answers_reveal(stored) == answers(phone="13900001111")
+                assert Fernet(new_key.encode()).decrypt(stored["phone"][len("enc:") :].encode()) == b"13900001111"
+                change = SubmissionChange.objects.get(submission=submission, field="phone")
+                assert (reveal(change.old), reveal(change.new)) == (PHONE, "13900001111")
+    finally:
+        crypto.keys_reset()
