@@ -18,7 +18,7 @@ from django_tenants.utils import schema_context
 from forms_engine.models import FormDefinition, Submission
 from forms_engine.services import form_create, form_field_add, form_publish, submission_create
 from registry.idcard import resident_id_make
-from registry.models import Cadre, RestHome
+from registry.models import AccessLog, Cadre, RestHome
 from registry.services import cadre_create
 from tenants.roles import Role, role_group_name
 from tests.conftest import PASSWORD, make_user
@@ -44,6 +44,13 @@ def test_the_centre_is_served(centres):
 
 
 def _clean() -> None:
+    """Remove what the test made, the access-log rows of its views included (the database is shared)."""
+    from axes.models import AccessAttempt
+    from axes.models import AccessLog as LoginLog
+
+    AccessLog.objects.filter(username=USER).delete()
+    LoginLog.objects.filter(username=USER).delete()
+    AccessAttempt.objects.filter(username=USER).delete()
     Submission.objects.filter(form__key__in=[KEY, PUBLIC_KEY]).delete()
     FormDefinition.objects.filter(key__in=[KEY, PUBLIC_KEY]).delete()
     Cadre.objects.filter(rest_home__name=HOME).delete()
