@@ -25,11 +25,14 @@ logger = logging.getLogger(__name__)
 
 
 class LogoutConfirmMixin:
-    """A GET shows a page with a log-out button; only its POST ends the session (and the cookie with it)."""
+    """A GET (or HEAD) shows a page with a log-out button; only its POST ends the session (and the cookie with it):
+    any other method is a 405 that leaves both alone."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             return render(request, "registration/logout_confirm.html", {"action": request.path})
+        if request.method != "POST":
+            return self.http_method_not_allowed(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
 
