@@ -5,7 +5,7 @@ Interfaces only: read through selectors, write through services, render. Missing
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,6 +25,7 @@ from forms_engine.selectors import form_published_by_key
 from registry.selectors import access_cadre_by_id
 from tenants.roles import Role, user_roles
 
+ACCESS_CODE_PERMISSION = "registry.change_cadre"
 OUTING_ROLES = {Role.CENTRE_ADMIN.value, Role.EDITOR.value, Role.CASEWORKER.value}
 RETURN_FORM_KEY = "activity-return"
 
@@ -125,11 +126,17 @@ class PreviewLinkView(ContentAdminView):
 
 
 class AccessCodeView(ContentAdminView):
-    """Issue a cadre's access code for the public site; shown once, then only its hash is kept."""
+    """Issue a cadre's access code for the public site; shown once, then only its hash is kept. Issuing one replaces
+    the cadre's old code and opens their account: for those who may change cadres, not for read-only roles."""
 
     template_name = "content/admin/access_code.html"
     page_title = gettext_lazy("Cadre access codes")
     header_icon = "key"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(ACCESS_CODE_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -9,7 +9,7 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from content.admin_views import may_handle_outings
+from content.admin_views import ACCESS_CODE_PERMISSION, may_handle_outings
 from content.models import ActivityPage, CoursePage
 from registry.admin_ui.menu import PermissionMenuItem
 
@@ -59,7 +59,7 @@ def register_outings_menu():
 @hooks.register("register_admin_menu_item")
 def register_access_codes_menu():
     return PermissionMenuItem(
-        gettext_lazy("Cadre access codes"), reverse("content_admin:access_codes"), permission="registry.view_cadre",
+        gettext_lazy("Cadre access codes"), reverse("content_admin:access_codes"), permission=ACCESS_CODE_PERMISSION,
         name="cadre-access-codes", icon_name="key", order=320,
     )  # fmt: skip
 

@@ -185,13 +185,14 @@ def test_staff_issue_access_codes_only_for_cadres_they_may_see(cadres):
     assert issued.status_code == 200
     code = re.search(r'class="access-code">([A-Z2-9-]{14})<', issued.content.decode()).group(1)
     assert client_for("huangpu").post(LOGIN, {"action": "access", "access_code": code}).status_code == 302
-    # An editor sees no cadres: the same request is a 404, nothing issued.
+    # An editor may not change cadres: the same request is refused, nothing issued.
     from tenants.roles import Role, role_group_name
 
     make_user("huangpu", "hp-editor", groups=(role_group_name(Role.EDITOR),))
     editor = client_for("huangpu")
     editor.post("/admin/login/", {"username": "hp-editor", "password": PASSWORD})
-    assert editor.post("/admin/content/access-codes/", {"cadre_id": cadres["wang"].pk}).status_code == 404
+    refused = editor.post("/admin/content/access-codes/", {"cadre_id": cadres["wang"].pk})
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
     with schema_context("huangpu"):
         assert list(CadreAccessCode.objects.values_list("cadre_id", flat=True)) == [cadres["zhao"].pk]
 

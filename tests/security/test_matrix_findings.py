@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from content.models import CadreAccessCode
+from tenants.roles import Role, role_group_name
 from tests.conftest import client_for, make_user
+from tests.content.conftest import make_cadre
 
 
 def signed_in(code: str | None, user):
@@ -24,3 +27,19 @@ def test_head_or_options_to_the_admin_log_out_keeps_the_session_and_its_cookie(c
     assert (head.status_code, options.status_code) == (200, 405)
     assert client.cookies[settings.SESSION_COOKIE_NAME].value == cookie
     assert client.get("/admin/").status_code == 200
+
+
+def test_read_only_roles_cannot_issue_a_cadres_access_code(centres):
+    cadre = make_cadre("huangpu", "王德胜", seq=11, mobile="13812345678")
+    for role in (Role.VIEWER, Role.HEALTH_OFFICER, Role.EDITOR):
+        client = signed_in("huangpu", make_user("huangpu", f"m-{role}", groups=(role_group_name(role),)))
+
+        for answer in (
+            client.get("/admin/content/access-codes/"),
+            client.post("/admin/content/access-codes/", {"cadre_id": cadre.pk}),
+        ):
+            assert (answer.status_code, answer["Location"]) == (302, "/admin/")  # Wagtail's "permission denied"
+    with schema_context("huangpu"):
+        assert CadreAccessCode.objects.count() == 0
+    caseworker = make_user("huangpu", "m-caseworker", groups=(role_group_name(Role.CASEWORKER),))
+    assert signed_in("huangpu", caseworker).get("/admin/content/access-codes/").status_code == 200
