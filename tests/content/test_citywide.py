@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 from content.bureau.models import CitywideItem
 from content.models import NoticePage, PolicyPage
 from content.services import citywide_item_save, citywide_item_withdraw, citywide_publish
+from reports.roles import BureauRole, bureau_role_grant
 from tenants.services import centre_create, centre_user_ensure
 from tests.conftest import PASSWORD, TEST_CENTRES, client_for, make_user, publish_notice
 
@@ -156,7 +157,7 @@ def test_the_command_prints_each_centres_outcome(centres, capsys):
 
 
 def test_the_bureau_screen_saves_and_queues_one_task_per_centre(centres, django_capture_on_commit_callbacks):
-    centre_user_ensure(username="bureau-editor", password=PASSWORD)
+    bureau_role_grant(user=centre_user_ensure(username="bureau-editor", password=PASSWORD), role=BureauRole.ANALYST)
     bureau = client_for(None)
     assert bureau.get("/citywide/")["Location"] == "/login/?next=/citywide/"
     bureau.post("/login/", {"username": "bureau-editor", "password": PASSWORD})

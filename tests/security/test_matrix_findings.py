@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from content.bureau.models import CitywideItem
 from content.models import CadreAccessCode
+from reports.roles import BureauRole, bureau_role_grant
 from tenants.roles import Role, role_group_name
 from tests.conftest import client_for, make_user
 from tests.content.conftest import make_cadre
@@ -43,3 +45,18 @@ def test_read_only_roles_cannot_issue_a_cadres_access_code(centres):
         assert CadreAccessCode.objects.count() == 0
     caseworker = make_user("huangpu", "m-caseworker", groups=(role_group_name(Role.CASEWORKER),))
     assert signed_in("huangpu", caseworker).get("/admin/content/access-codes/").status_code == 200
+
+
+def test_only_the_bureau_head_and_analysts_publish_city_wide_items(centres):
+    form = {"kind": "notice", "title": "全市通知", "date": "2026-12-01", "body": "内容"}
+    viewer = make_user("public", "m-bureau-viewer")
+    bureau_role_grant(user=viewer, role=BureauRole.VIEWER)
+    for user in (viewer, make_user("public", "m-no-role")):
+        client = signed_in(None, user)
+
+        assert client.get("/citywide/").status_code == 403
+        assert client.post("/citywide/new/", form).status_code == 403
+    assert CitywideItem.objects.count() == 0
+    analyst = make_user("public", "m-bureau-analyst")
+    bureau_role_grant(user=analyst, role=BureauRole.ANALYST)
+    assert signed_in(None, analyst).get("/citywide/").status_code == 200
