@@ -22,7 +22,6 @@ from django_q.tasks import async_task
 from django_tenants.utils import get_public_schema_name
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -48,6 +47,7 @@ from reports.selectors import (
     suppress,
 )
 from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
+from tenants.text import spreadsheet_text
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,7 @@ class _Sheet:
         """A cell; text is always stored as text (quote-prefixed where it looks like a formula), never evaluated."""
         cell = WriteOnlyCell(self.ws)
         if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell.value = value
+            cell.value = spreadsheet_text(value)  # characters XML cannot hold, as Excel writes them
             cell.data_type = "s"
             if value.startswith(FORMULA_START):
                 cell.quotePrefix = True
@@ -148,7 +147,7 @@ class _Sheet:
     def text(self, value, **style):
         """Plain text needs no cell object unless it could be read as a formula."""
         if value is None or (isinstance(value, str) and not value.startswith(FORMULA_START) and not style):
-            return ILLEGAL_CHARACTERS_RE.sub("", value) if value else value
+            return spreadsheet_text(value) if value else value
         return self.cell(str(value), **style)
 
     def append(self, row: list) -> None:

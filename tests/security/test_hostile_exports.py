@@ -113,3 +113,43 @@ def test_the_cadre_export_writes_the_text_as_text(centres, text):
     for cell in cells:
         assert cell.data_type == "s"
         assert excel_decoded(cell.value) == apostrophe(text)
+
+
+def test_the_reports_workbook_writes_rest_home_names_as_text(centres):
+    """A centre's rest-home names reach the bureau's workbook (sheet of rest homes and rules) as text: exactly the
+    name, quotePrefix where it looks like a formula, never a formula cell."""
+    from django.utils import timezone, translation
+
+    from registry.models import RestHome
+    from reports.exports import workbook_write
+    from reports.filters import Filters
+    from reports.models import CentreRefresh
+    from reports.periods import Period
+    from reports.services import centre_facts_refresh
+
+    names = [(name, text) for name, text in STORABLE if len(text) <= 100]  # what fits a rest home's name
+    with schema_context("huangpu"):
+        for n, (_name, text) in enumerate(names):
+            cadre_create(
+                name="王德胜",
+                id_number=resident_id_make("310101", dt.date(1940, 5, 1), 100 + n),
+                level="division",
+                kind="lixiu",
+                rest_home=RestHome.objects.create(name=text),
+            )
+    year = timezone.localdate().year
+    assert centre_facts_refresh(centre=centres["huangpu"], year=year).status == CentreRefresh.Status.OK
+    out = io.BytesIO()
+    with translation.override("en"):
+        workbook_write(filters=Filters(period=Period(year)), whole_year=False, user=None, target=out)
+    sheet = load_workbook(out)["By rest home and rule"]
+    cells = {
+        excel_decoded(row[4].value): row[4]
+        for row in sheet.iter_rows(min_row=2)
+        if row[0].value == "huangpu" and row[2].value == "按休养所"
+    }
+    assert sorted(cells) == sorted(text for _name, text in names)
+    for name, text in names:
+        cell = cells[text]
+        assert cell.data_type == "s", name
+        assert bool(cell.quotePrefix) == text.startswith(FORMULA_STARTS), name
