@@ -13,6 +13,7 @@ from content import public_views
 
 # The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
 DOCS = [ApiDocsPermission]
+SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
     path("admin/logout/", AdminLogoutView.as_view()),  # before Wagtail's own, which it replaces
@@ -25,7 +26,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS, http_method_names=SAFE),
         name="api-docs",
     ),
 ]

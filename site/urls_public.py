@@ -21,6 +21,7 @@ def bureau_only(patterns: list[URLPattern], action: str) -> list[URLPattern]:
 CITYWIDE = (bureau_only(citywide_urls.urlpatterns, "edit"), citywide_urls.app_name)
 # The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
 DOCS = [ApiDocsPermission]
+SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
     path("centres/", centre_directory, name="centre_directory"),
@@ -35,7 +36,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__, permission_classes=DOCS), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS, http_method_names=SAFE),
         name="api-docs",
     ),
     path("", include("reports.urls")),

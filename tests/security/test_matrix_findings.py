@@ -60,3 +60,14 @@ def test_only_the_bureau_head_and_analysts_publish_city_wide_items(centres):
     analyst = make_user("public", "m-bureau-analyst")
     bureau_role_grant(user=analyst, role=BureauRole.ANALYST)
     assert signed_in(None, analyst).get("/citywide/").status_code == 200
+
+
+def test_options_on_the_api_docs_page_is_a_405_not_a_server_error(centres):
+    centre = signed_in("huangpu", make_user("huangpu", "m-reader", groups=(role_group_name(Role.VIEWER),)))
+    bureau = signed_in(None, make_user("public", "m-bureau-reader"))
+
+    for client in (centre, bureau):
+        answer = client.options("/api/docs/")
+
+        assert (answer.status_code, answer["Allow"]) == (405, "GET, HEAD")
+        assert client.get("/api/docs/").status_code == 200
