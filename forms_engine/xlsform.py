@@ -34,7 +34,7 @@ from forms_engine.models import FormDefinition, FormVersion
 from forms_engine.personal import ALWAYS_PERSONAL, NOT_MARKABLE, TYPE_DEFAULTS
 from forms_engine.services import NAME, form_create, form_field_add, form_schema_build
 from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL, cell_neutralise
-from tenants.text import text_is_hostile
+from tenants.text import spreadsheet_text_decode, text_is_hostile
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024
@@ -218,6 +218,8 @@ def _sheet_read(worksheet, limit: int, errors: list[str], book: Book) -> Sheet:
     empty_run = 0
     for number, values in enumerate(worksheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
         book.rows_read += 1
+        # Text as Excel shows it: a control character, a CR or a literal "_x" is written _xHHHH_ in the file.
+        values = tuple(spreadsheet_text_decode(v) if isinstance(v, str) else v for v in values)
         if number == 1:
             for index, value in enumerate(values):
                 if value is None or str(value).strip() == "":

@@ -43,7 +43,7 @@ from registry.selectors import (
     can_see_personal,
 )
 from registry.services import PERSONAL_FIELDS, access_log_record, cadre_prepare
-from tenants.text import spreadsheet_text, text_is_hostile
+from tenants.text import spreadsheet_text, spreadsheet_text_decode, text_is_hostile
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -290,7 +290,11 @@ def _open_rows(source: IO[bytes]) -> tuple[list[Any], Iterator[tuple]]:
             _("The workbook has no sheet named “%(name)s”; use the import template.") % {"name": str(SHEET_TITLE)}
         )
     sheet.reset_dimensions()  # declared dimensions are often wrong: read what is there
-    rows = sheet.iter_rows(values_only=True)
+    # Text as Excel shows it: a control character, a CR or a literal "_x" is written _xHHHH_ in the file.
+    rows = (
+        tuple(spreadsheet_text_decode(v) if isinstance(v, str) else v for v in row)
+        for row in sheet.iter_rows(values_only=True)
+    )
     header = next(rows, None)
     if not header or not any(cell not in (None, "") for cell in header):
         raise FileRefused(_("The first row must hold the column headers of the import template; it is empty."))

@@ -21,3 +21,11 @@ SPREADSHEET_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa
 def spreadsheet_text(value: str) -> str:
     """Text as Excel writes it into a cell (_xHHHH_ for each such character), so every reader gets it back exactly."""
     return SPREADSHEET_ESCAPED.sub(lambda match: f"_x{ord(match.group()):04X}_", value)
+
+
+EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def spreadsheet_text_decode(value: str) -> str:
+    """A cell's text as Excel shows it: each _xHHHH_ is the character U+HHHH (the reverse of spreadsheet_text)."""
+    return EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
