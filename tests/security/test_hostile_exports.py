@@ -2,9 +2,9 @@
 holding exactly the stored text, with formula starters neutralised as each export does it.
 
 The form and cadre exports prefix an apostrophe to text starting with = + - @ TAB or CR (the cell's value is "'" +
-the text); the reports workbook keeps the value and sets the cell's quotePrefix style (tests/reports/test_exports.py
-covers it). Characters XML cannot hold (C0 controls) are written as Excel writes them, _xHHHH_, which Excel (and the
-`excel_decoded` reading below) turns back into the character; so does a CR, which XML would otherwise read as LF.
+the text); the bureau's report workbook keeps the value and sets the cell's quotePrefix style. Characters XML cannot
+hold (C0 controls) are written as Excel writes them, _xHHHH_, which Excel (and the `excel_decoded` reading below)
+turns back into the character; so is a CR, which XML would otherwise read as LF.
 """
 
 from __future__ import annotations
