@@ -75,9 +75,16 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         if documented is not None and documented not in bad_request:
             bad_request = [documented, *bad_request]
         errors = {"400": {"anyOf": bad_request}, "401": ERROR.ref, "403": ERROR.ref, "404": detail}
-        if self.view.get_throttles() or isinstance(self.view, ObtainAuthToken):
+        if self._may_answer_429():
             errors["429"] = ERROR.ref
         for code, schema in errors.items():
             description = responses.get(code, {}).get("description") or DESCRIPTIONS[code]
             responses[code] = {"content": {"application/json": {"schema": schema}}, "description": description}
         return responses
+
+    def _may_answer_429(self) -> bool:
+        """Throttled views, the token log-in (locked by django-axes), and lists whose filter may throttle."""
+        if self.view.get_throttles() or isinstance(self.view, ObtainAuthToken):
+            return True
+        backends = getattr(self.view, "filter_backends", None) or []
+        return self._is_list_view() and any(getattr(backend, "answers_429", False) for backend in backends)

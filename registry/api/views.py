@@ -104,6 +104,8 @@ class CadreApiFilterSet(CadreFilterSet):
 class CadreFilterBackend(DjangoFilterBackend):
     """The cadre filter; too many searches by ID number answer 429, any other refused filter 400."""
 
+    answers_429 = True  # so the OpenAPI schema documents it (junxiu.openapi)
+
     def filter_queryset(self, request, queryset, view):
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
