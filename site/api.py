@@ -2,6 +2,7 @@
 the API docs."""
 
 from django.conf import settings
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
@@ -14,6 +15,10 @@ api_router.register_endpoint("pages", ContentPagesAPIViewSet)
 api_router.register_endpoint("images", ImagesAPIViewSet)
 api_router.register_endpoint("documents", DocumentsAPIViewSet)
 api_router.register_endpoint("preview", PagePreviewAPIViewSet)
+
+
+# Who reads the docs signs in like the API: a session or a token of this host.
+DOCS_AUTHENTICATION = [SessionAuthentication, TokenAuthentication]
 
 
 class ApiDocsPermission(BasePermission):

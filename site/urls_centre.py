@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from junxiu.accounts import AdminLogoutView, TokenView
-from junxiu.api import ApiDocsPermission, api_router
+from junxiu.api import DOCS_AUTHENTICATION, ApiDocsPermission, api_router
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -12,7 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from content import public_views
 
 # The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
-DOCS = [ApiDocsPermission]
+DOCS = {"permission_classes": [ApiDocsPermission], "authentication_classes": DOCS_AUTHENTICATION}
 SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
@@ -23,10 +23,10 @@ urlpatterns = [
     path("api/registry/", include("registry.api.urls")),
     path("api/forms/", include("forms_engine.api.urls")),
     path("api/token/", TokenView.as_view(), name="api-token"),
-    path("api/schema/", SpectacularAPIView.as_view(permission_classes=DOCS), name="api-schema"),
+    path("api/schema/", SpectacularAPIView.as_view(**DOCS), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS, http_method_names=SAFE),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", **DOCS, http_method_names=SAFE),
         name="api-docs",
     ),
 ]

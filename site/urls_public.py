@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from junxiu.accounts import BureauLogoutView, TokenView
-from junxiu.api import ApiDocsPermission
+from junxiu.api import DOCS_AUTHENTICATION, ApiDocsPermission
 from junxiu.views import centre_directory
 
 from content.bureau import urls as citywide_urls
@@ -20,7 +20,7 @@ def bureau_only(patterns: list[URLPattern], action: str) -> list[URLPattern]:
 # City-wide items are published to every centre's site: the head's and analysts' work, not a viewer's.
 CITYWIDE = (bureau_only(citywide_urls.urlpatterns, "edit"), citywide_urls.app_name)
 # The API's schema and docs page (Swagger UI with its script as a file, for the CSP): see ApiDocsPermission.
-DOCS = [ApiDocsPermission]
+DOCS = {"permission_classes": [ApiDocsPermission], "authentication_classes": DOCS_AUTHENTICATION}
 SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
@@ -33,10 +33,10 @@ urlpatterns = [
     path("citywide/", include(CITYWIDE)),
     path("api/token/", TokenView.as_view(), name="api-token"),
     # The schema of this host's own URLs (the bureau's API), not ROOT_URLCONF's (a centre's).
-    path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__, permission_classes=DOCS), name="api-schema"),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf=__name__, **DOCS), name="api-schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=DOCS, http_method_names=SAFE),
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", **DOCS, http_method_names=SAFE),
         name="api-docs",
     ),
     path("", include("reports.urls")),

@@ -172,6 +172,15 @@ def test_api_docs_are_for_signed_in_users_only(centre_staff, bureau_client):
             assert "openapi" not in response.content.decode()
     assert centre_staff.get("/api/schema/").status_code == 200
     assert bureau_client.get("/api/schema/").status_code == 200
+    # An API client signs in with its token, as on the API itself.
+    staff = make_user("huangpu", "docs-token-holder")
+    with schema_context("huangpu"):
+        from rest_framework.authtoken.models import Token
+
+        key = Token.objects.create(user=staff).key
+    for path in ("/api/schema/", "/api/docs/"):
+        assert client_for("huangpu").get(path, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200, path
+    assert client_for("putuo").get("/api/schema/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 403
     # Another centre's session is no sign-in here.
     putuo = client_for("putuo")
     putuo.cookies = centre_staff.cookies
@@ -260,3 +269,22 @@ def test_with_production_https_plain_http_is_redirected_even_for_a_cached_page(c
         assert (plain.status_code, plain["Location"]) == (301, "https://huangpu.localhost/https-notice/")
     finally:
         cache.clear()
+
+
+def test_the_docs_page_answers_every_method_without_a_server_error(centre_staff):
+    anonymous = client_for("huangpu")
+    answers = {
+        (who, method): getattr(client, method)("/api/docs/").status_code
+        for who, client in (("staff", centre_staff), ("anonymous", anonymous))
+        for method in ("get", "head", "options", "post")
+    }
+    assert answers == {
+        ("staff", "get"): 200,
+        ("staff", "head"): 200,
+        ("staff", "options"): 405,
+        ("staff", "post"): 405,
+        ("anonymous", "get"): 403,
+        ("anonymous", "head"): 403,
+        ("anonymous", "options"): 403,
+        ("anonymous", "post"): 403,
+    }
