@@ -1,9 +1,11 @@
 """The API's strict input parts, used by every app's serializers and lists: text must be sent as text, and a page
-size must be a whole number. (DRF's own CharField turns the number 0 into "0"; its pagination ignores a page size
-it cannot read.)"""
+size, an id or a year in a filter must be a whole number. (DRF's own CharField turns the number 0 into "0"; its
+pagination ignores a page size it cannot read; django-filter's NumberFilter reads 1.5 as a number.)"""
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -39,3 +41,9 @@ class StrictPageNumberPagination(PageNumberPagination):
                 {self.page_size_query_param: [_("The page size must be a whole number from 1 up.")]}
             )
         return super().get_page_size(request)
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A filter on a whole number (an id, a year): a fraction is refused, not matched against nothing."""
+
+    field_class = forms.IntegerField

@@ -36,7 +36,7 @@ from registry.selectors import (
     staff_visible_queryset,
 )
 from registry.services import ID_SEARCH_THROTTLED, access_log_record
-from tenants.drf import StrictPageNumberPagination
+from tenants.drf import StrictPageNumberPagination, WholeNumberFilter
 
 # A cadre loaded only for its name need not decrypt its personal fields.
 CADRE_PERSONAL_COLUMNS = ["cadre__id_number", "cadre__phone", "cadre__mobile", "cadre__address"]
@@ -220,7 +220,7 @@ def _save_staff_within_scope(serializer, *, user) -> None:
 
 class TripAbroadFilterSet(django_filters.FilterSet):
     # A number, not a choice of cadres: an invisible cadre must look the same as a missing one.
-    cadre = django_filters.NumberFilter(label=gettext_lazy("cadre"))
+    cadre = WholeNumberFilter(label=gettext_lazy("cadre"))
     departs_after = django_filters.DateFilter(
         field_name="departs_on", lookup_expr="gte", label=gettext_lazy("departs on or after")
     )
@@ -253,7 +253,8 @@ class TripAbroadViewSet(RegistryViewSet):
 
 
 class HealthCheckFilterSet(django_filters.FilterSet):
-    cadre = django_filters.NumberFilter(label=gettext_lazy("cadre"))
+    cadre = WholeNumberFilter(label=gettext_lazy("cadre"))
+    year = WholeNumberFilter(label=gettext_lazy("year"))
 
     class Meta:
         model = HealthCheck
