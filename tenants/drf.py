@@ -1,11 +1,13 @@
 """The API's strict input parts, used by every app's serializers and lists: text must be sent as text, and a page
-size, an id or a year in a filter must be a whole number. (DRF's own CharField turns the number 0 into "0"; its
-pagination ignores a page size it cannot read; django-filter's NumberFilter reads 1.5 as a number.)"""
+size, an id or a year in a filter must be a whole number, a yes-or-no filter true or false. (DRF's own CharField
+turns the number 0 into "0"; its pagination ignores a page size it cannot read; django-filter reads 1.5 as a number
+and ignores a yes-or-no filter it cannot read.)"""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -47,3 +49,32 @@ class WholeNumberFilter(django_filters.NumberFilter):
     """A filter on a whole number (an id, a year): a fraction is refused, not matched against nothing."""
 
     field_class = forms.IntegerField
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """Yes, no or not given; anything else is refused (a select widget would have read it as "not given")."""
+
+    widget = forms.TextInput
+    KNOWN = {"true", "false", "1", "0", ""}
+
+    def to_python(self, value):
+        if value not in (None, True, False) and str(value).lower() not in self.KNOWN:
+            raise ValidationError(_("Enter true or false."), code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet whose filters made from model fields refuse what they cannot read (whole numbers, yes or no)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+        models.IntegerField: {"filter_class": WholeNumberFilter},
+        models.SmallIntegerField: {"filter_class": WholeNumberFilter},
+        models.PositiveIntegerField: {"filter_class": WholeNumberFilter},
+        models.PositiveSmallIntegerField: {"filter_class": WholeNumberFilter},
+    }

@@ -36,7 +36,7 @@ from registry.selectors import (
     staff_visible_queryset,
 )
 from registry.services import ID_SEARCH_THROTTLED, access_log_record
-from tenants.drf import StrictPageNumberPagination, WholeNumberFilter
+from tenants.drf import StrictBooleanFilter, StrictFilterSet, StrictPageNumberPagination, WholeNumberFilter
 
 # A cadre loaded only for its name need not decrypt its personal fields.
 CADRE_PERSONAL_COLUMNS = ["cadre__id_number", "cadre__phone", "cadre__mobile", "cadre__address"]
@@ -176,7 +176,7 @@ class RestHomeViewSet(RegistryViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]  # cadres and staff keep their rest home
 
 
-class StaffFilterSet(django_filters.FilterSet):
+class StaffFilterSet(StrictFilterSet):
     class Meta:
         model = Staff
         fields = ["rest_home", "role", "active"]
@@ -218,7 +218,7 @@ def _save_staff_within_scope(serializer, *, user) -> None:
         raise serializers.ValidationError({"rest_home": [_("You may only keep staff of your own rest home.")]})
 
 
-class TripAbroadFilterSet(django_filters.FilterSet):
+class TripAbroadFilterSet(StrictFilterSet):
     # A number, not a choice of cadres: an invisible cadre must look the same as a missing one.
     cadre = WholeNumberFilter(label=gettext_lazy("cadre"))
     departs_after = django_filters.DateFilter(
@@ -227,7 +227,7 @@ class TripAbroadFilterSet(django_filters.FilterSet):
     departs_before = django_filters.DateFilter(
         field_name="departs_on", lookup_expr="lte", label=gettext_lazy("departs on or before")
     )
-    returned = django_filters.BooleanFilter(
+    returned = StrictBooleanFilter(
         field_name="returned_on", lookup_expr="isnull", exclude=True, label=gettext_lazy("returned")
     )
 
@@ -252,7 +252,7 @@ class TripAbroadViewSet(RegistryViewSet):
         )
 
 
-class HealthCheckFilterSet(django_filters.FilterSet):
+class HealthCheckFilterSet(StrictFilterSet):
     cadre = WholeNumberFilter(label=gettext_lazy("cadre"))
     year = WholeNumberFilter(label=gettext_lazy("year"))
 

@@ -375,3 +375,28 @@ def test_a_whole_number_filter_refuses_a_fraction(two_centres, path, query):
     token = two_centres["huangpu"]["token"]
     reply = client_for("huangpu").get(path, query, HTTP_AUTHORIZATION=f"Token {token}")
     assert (reply.status_code, reply.json()) == (400, {name: ["输入整数。"] for name in query})
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/api/registry/staff/", {"active": "-1"}),
+        ("/api/registry/health-checks/", {"follow_up_done": "maybe"}),
+        ("/api/registry/trips/", {"returned": "2"}),
+    ],
+)
+def test_a_yes_or_no_filter_refuses_anything_else(two_centres, path, query):
+    """A yes-or-no filter given something else was ignored (every row came back); now it is refused."""
+    token = two_centres["huangpu"]["token"]
+    reply = client_for("huangpu").get(path, query, HTTP_AUTHORIZATION=f"Token {token}")
+    assert (reply.status_code, reply.json()) == (400, {name: ["请填写 true（是）或 false（否）。"] for name in query})
+
+
+def test_a_yes_or_no_filter_still_reads_true_and_false(two_centres):
+    auth = {"HTTP_AUTHORIZATION": f"Token {two_centres['huangpu']['token']}"}
+    for sent, wanted in (("true", True), ("false", False), ("1", True), ("0", False)):
+        reply = client_for("huangpu").get("/api/registry/staff/", {"active": sent}, **auth)
+        assert reply.status_code == 200
+        assert {row["active"] for row in reply.json()["results"]} <= {wanted}
+    active = client_for("huangpu").get("/api/registry/staff/", {"active": "true"}, **auth).json()["results"]
+    assert "黄联络" in [row["name"] for row in active]
