@@ -37,6 +37,7 @@ STAFF = frozenset(ROLES)
 OUTSIDERS = ("anonymous", "other_centre", "bureau")
 CADRES = ("cadre", "other_cadre", "other_centre_cadre")
 # Bureau host: its roles, a public-schema login with no bureau role, and a centre's admin.
+# On API routes also an API token of another schema (putuo's or the bureau's on huangpu, huangpu's on the bureau).
 BUREAU_ROLES = ("bureau_head", "bureau_analyst", "bureau_viewer", "bureau_nobody")
 BUREAU_OUTSIDERS = ("anonymous", "centre_user")
 
@@ -585,9 +586,20 @@ def _staff_client(code: str | None, user, *, on: str | None) -> Client:
     return client
 
 
+def _token_client(code: str | None, user, *, on: str | None) -> Client:
+    """An API client holding `user`'s token of `code` (None: the bureau), sending its requests to the host `on`."""
+    from rest_framework.authtoken.models import Token
+
+    with schema_context(code or "public"):
+        key = Token.objects.get_or_create(user=user)[0].key
+    return Client(HTTP_HOST=host(on), HTTP_AUTHORIZATION=f"Token {key}", raise_request_exception=False)
+
+
 def actor_clients(world) -> dict[str, dict[str, Client]]:
     users, cadres = world["users"], world["cadres"]
     centre = {
+        "other_centre_token": _token_client("putuo", users["other_centre"], on="huangpu"),
+        "bureau_token": _token_client(None, users["bureau"], on="huangpu"),
         "anonymous": Client(HTTP_HOST=host("huangpu"), raise_request_exception=False),
         "other_centre": _staff_client("putuo", users["other_centre"], on="huangpu"),
         "bureau": _staff_client(None, users["bureau"], on="huangpu"),
@@ -600,6 +612,7 @@ def actor_clients(world) -> dict[str, dict[str, Client]]:
     bureau = {
         "anonymous": Client(HTTP_HOST=host(None), raise_request_exception=False),
         "centre_user": _staff_client("huangpu", users["superuser"], on=None),
+        "centre_token": _token_client("huangpu", users["superuser"], on=None),
         **{role: _staff_client(None, users[role], on=None) for role in BUREAU_ROLES},
     }
     return {CENTRE_CONF: centre, BUREAU_CONF: bureau}
@@ -649,11 +662,13 @@ def _send(client: Client, method: str, path: str, data: dict | None = None):
 
 
 def _actors(entry: R, urlconf: str) -> tuple[str, ...]:
+    api = ("centre_token",) if urlconf == BUREAU_CONF else ("other_centre_token", "bureau_token")
+    api = api if entry.path.startswith("/api/") else ()  # an API token of another schema, on the API's routes
     if urlconf == BUREAU_CONF:
-        return (*BUREAU_OUTSIDERS, *BUREAU_ROLES)
+        return (*BUREAU_OUTSIDERS, *api, *BUREAU_ROLES)
     if entry.rightful in CADRES:
         return (*OUTSIDERS, *CADRES, "centre_admin")
-    return (*OUTSIDERS, *ROLES)
+    return (*OUTSIDERS, *api, *ROLES)
 
 
 def _allowed(entry: R, actor: str) -> bool:
