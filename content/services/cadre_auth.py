@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from content.models import CadreAccessCode, CadreLoginCode
 from content.selectors import SESSION_KEY, cadre_session_salt
-from forms_engine.ratelimit import Limit, rate_limit_count, rate_limit_exceeded
 from registry.selectors import cadre_by_phone, cadre_served_by_id, phone_digits
+from tenants.ratelimit import Limit, rate_limit_count, rate_limit_exceeded
 
 logger = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ def personal_data_split(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     User = apps.get_model(settings.AUTH_USER_MODEL)
     config = apps.get_app_config("registry")
-    if not config.models_module:  # a historical app config has none, and create_permissions would skip it
+    if not getattr(config, "models_module", None):  # a historical app config has none: create_permissions would skip it
         config.models_module = True
     create_permissions(config, apps=apps, verbosity=0)
     legacy = Permission.objects.filter(content_type__app_label="registry", codename="view_sensitive_data").first()
