@@ -28,6 +28,14 @@ PERSONAL_FIELDS = {
 }
 
 
+# Exact-ID searches per user (per centre: the cache key carries the schema): enough for a day's casework, far too few
+# to walk a range of numbers.
+ID_SEARCH_LIMIT = Limit(scope="registry-id-search", limit=20, window=3600)
+ID_SEARCH_FORBIDDEN = "id_search_forbidden"
+ID_SEARCH_THROTTLED = "id_search_throttled"
+DUPLICATE_ID = "duplicate_id"
+
+
 def cadre_prepare(
     *, cadre: Cadre, fields: dict[str, Any], skip_clean: Iterable[str] = (), check_duplicate: bool = True
 ) -> Cadre:
@@ -63,7 +71,9 @@ def cadre_prepare(
         cadre.mobile_hash = mobile_hash(cadre.mobile)
     cadre.full_clean(exclude=["id_hash", "name_pinyin", "name_initials", *skip_clean], validate_unique=False)
     if check_duplicate and Cadre.objects.filter(id_hash=cadre.id_hash).exclude(pk=cadre.pk).exists():
-        raise ValidationError({"id_number": _("A cadre with this ID number is already registered.")})
+        raise ValidationError(
+            {"id_number": ValidationError(_("A cadre with this ID number is already registered."), code=DUPLICATE_ID)}
+        )
     return cadre
 
 
@@ -77,18 +87,43 @@ def cadre_create(**fields: Any) -> Cadre:
     return cadre
 
 
+def cadre_number_free_check(*, user, channel: str, id_number: str | None) -> None:
+    """Before registering a cadre: "already registered" answers a question about a number, so each such answer is
+    logged and counted like an exact-ID search (run outside the caller's transaction, so the log row stays); past the
+    hourly limit it is not given any more. cadre_create checks again inside its transaction."""
+    try:
+        number = resident_id_parse(id_number or "").number
+    except ValidationError:
+        return  # cadre_create says what is wrong with it
+    found = list(Cadre.objects.filter(id_hash=lookup_hash(number)).values_list("pk", flat=True))
+    if not found:
+        return
+    ident = str(user.pk)
+    if rate_limit_exceeded(limit=ID_SEARCH_LIMIT, ident=ident):
+        raise ValidationError(
+            _("Too many searches by ID number: at most %(limit)d an hour. Please try again later.")
+            % {"limit": ID_SEARCH_LIMIT.limit},
+            code=ID_SEARCH_THROTTLED,
+        )
+    rate_limit_count(limit=ID_SEARCH_LIMIT, ident=ident)
+    access_log_record(
+        user=user,
+        action=AccessLog.Action.SEARCH,
+        channel=channel,
+        model="Cadre",
+        record_ids=found,
+        fields=["id_number"],
+    )
+    raise ValidationError(
+        {"id_number": ValidationError(_("A cadre with this ID number is already registered."), code=DUPLICATE_ID)}
+    )
+
+
 @transaction.atomic
 def cadre_update(*, cadre: Cadre, **fields: Any) -> Cadre:
     cadre_prepare(cadre=cadre, fields=fields)
     cadre.save()
     return cadre
-
-
-# Exact-ID searches per user (per centre: the cache key carries the schema): enough for a day's casework, far too few
-# to walk a range of numbers.
-ID_SEARCH_LIMIT = Limit(scope="registry-id-search", limit=20, window=3600)
-ID_SEARCH_FORBIDDEN = "id_search_forbidden"
-ID_SEARCH_THROTTLED = "id_search_throttled"
 
 
 def cadre_id_search_permit(*, user) -> None:

@@ -356,6 +356,9 @@ class CadreFormView(RegistryView):
         if form.is_valid():
             try:
                 if self.cadre is None:
+                    services.cadre_number_free_check(
+                        user=request.user, channel="admin", id_number=form.cleaned_data.get("id_number")
+                    )
                     cadre = services.cadre_create(**form.cleaned_data)
                 else:
                     changed = {name: form.cleaned_data[name] for name in form.changed_data}

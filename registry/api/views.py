@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +36,7 @@ from registry.selectors import (
     can_see_staff_personal,
     staff_visible_queryset,
 )
-from registry.services import ID_SEARCH_THROTTLED, access_log_record
+from registry.services import ID_SEARCH_THROTTLED, access_log_record, cadre_number_free_check
 from tenants.drf import StrictBooleanFilter, StrictFilterSet, StrictPageNumberPagination, WholeNumberFilter
 
 # A cadre loaded only for its name need not decrypt its personal fields.
@@ -152,6 +153,14 @@ class CadreViewSet(RegistryViewSet):
         return Response(serializer.data)
 
     def perform_create(self, serializer):
+        try:  # outside the transaction: its log row must stay
+            cadre_number_free_check(
+                user=self.request.user, channel="api", id_number=serializer.validated_data.get("id_number")
+            )
+        except DjangoValidationError as exc:
+            if not hasattr(exc, "error_dict"):  # past the hourly limit
+                raise Throttled(detail=exc.messages[0]) from None
+            raise serializers.ValidationError(exc.message_dict) from None
         with transaction.atomic():
             _save_within_scope(serializer, user=self.request.user)
 

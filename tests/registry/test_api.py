@@ -342,7 +342,10 @@ def test_create_validates_the_id_number_in_chinese_and_writes_nothing(huangpu_pe
     assert body["id_number"] == good
     with schema_context("huangpu"):
         assert Cadre.objects.get(pk=body["id"]).id_hash == lookup_hash(good)
-    assert access_logs("huangpu") == [("centre-admin", "view", "api", "Cadre", [body["id"]], ["id_number"])]
+    assert access_logs("huangpu") == [
+        ("centre-admin", "search", "api", "Cadre", [huangpu_people["wang"].pk], ["id_number"]),  # "already registered"
+        ("centre-admin", "view", "api", "Cadre", [body["id"]], ["id_number"]),
+    ]
 
 
 def test_a_caseworker_may_not_register_a_cadre_outside_their_scope(huangpu_people):

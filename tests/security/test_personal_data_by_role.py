@@ -439,3 +439,35 @@ def test_the_centre_admin_grants_more_per_role_in_the_group_editor(people):
         api.force_login(user_in(Role.VIEWER))
     row = api.get(f"{CADRES}{people['wang'].pk}/").json()
     assert (row["bedridden"], row["mobile"], row["id_number"]) == (True, "138****5678", MASKED_ID)
+
+
+def test_already_registered_is_an_id_answer_logged_and_limited_like_a_search(people):
+    """Registering a cadre answers whether a number exists: counted against the ID-search limit and logged."""
+    wang = people["wang"]
+    liaison = user_in(Role.CASEWORKER)
+    api = client_for("huangpu")
+    with schema_context("huangpu"):
+        api.force_login(liaison)
+    payload = {"name": "孙立人", "id_number": wang.id_number, "level": "division", "kind": "lixiu"}
+    payload["rest_home"] = people["east"].pk
+    duplicate = api.post(CADRES, payload, content_type="application/json")
+    assert (duplicate.status_code, duplicate.json()) == (400, {"id_number": ["该身份证号的军休干部已登记。"]})
+    assert [row for row in access_logs() if row[1] == "search"] == [
+        ("liaison", "search", "api", "Cadre", [wang.pk], ["id_number"])
+    ]
+    for _ in range(ID_SEARCH_LIMIT.limit - 1):
+        assert api.post(CADRES, payload, content_type="application/json").status_code == 400
+    with schema_context("huangpu"):
+        logged = AccessLog.objects.filter(action="search").count()
+    throttled = api.post(CADRES, payload, content_type="application/json")
+    assert (throttled.status_code, throttled.json()) == (
+        429,
+        {"detail": "按身份证号查询过于频繁：每小时最多 20 次，请稍后再试。"},
+    )
+    with schema_context("huangpu"):
+        assert (logged, AccessLog.objects.filter(action="search").count()) == (ID_SEARCH_LIMIT.limit,) * 2
+        assert Cadre.objects.filter(name="孙立人").count() == 0
+    # A new number still registers: the limit is on answers about existing numbers only.
+    fresh_number = resident_id_make("310101", dt.date(1941, 7, 1), 51)
+    fresh = api.post(CADRES, {**payload, "id_number": fresh_number}, content_type="application/json")
+    assert fresh.status_code == 201
