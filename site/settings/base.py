@@ -350,5 +350,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("django_tenants", "pgserver", "django_tasks", "wagtail", "axes")},
+    "loggers": {
+        name: {"level": "WARNING"} for name in ("django_tenants", "pgserver", "django_tasks", "wagtail", "axes")
+    },
 }
