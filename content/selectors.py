@@ -3,112 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
 
-from django.core import signing
-from django.db import connection
-from django.db.models import Count, DateTimeField, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 from wagtail.models import Page
 
-from content.models import ActivityPage, CoursePage, NoticePage, OutingReturn, PolicyPage, SectionPage, SignUp
+from content import queries
+from content.models import ActivityPage, CoursePage, NoticePage, OutingReturn, PolicyPage, SignUp
+from content.queries import SESSION_KEY, SectionListing, cadre_session_id, cadre_session_salt, section_items
 
-SESSION_KEY = "cadre_id"
-
-
-def cadre_session_salt() -> str:
-    """Signatures are per centre: a value copied from one centre's session means nothing on another."""
-    return f"content.cadre-session:{connection.schema_name}"
-
-
-def cadre_session_id(request) -> int | None:
-    """The logged-in cadre's id, if the session carries a valid signature of this centre."""
-    session = getattr(request, "session", None)
-    value = session.get(SESSION_KEY) if session is not None else None
-    if not value:
-        return None
-    try:
-        return int(signing.loads(value, salt=cadre_session_salt()))
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
-
-
-# ---------------------------------------------------------------- section listings
-
-
-@dataclass
-class SectionListing:
-    items: QuerySet
-    categories: list[tuple[str, str]] = field(default_factory=list)
-    category: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    has_dates: bool = False
-
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def section_items(*, section: SectionPage, params) -> SectionListing:
-    """The live items of a section, newest first, filtered by `category` and a `from`/`to` date range."""
-    model = section.item_model
-    where = Q(path__startswith=section.path, depth=section.depth + 1)  # child_of(section), by path
-    if section.kind == SectionPage.Kind.NOTICES:
-        # Notices may also sit straight under the home page (the first ones did): the section's siblings.
-        where |= Q(path__startswith=section.path[: -section.steplen], depth=section.depth)
-    items = model.objects.live().public().filter(where)
-    category_field = model._meta.get_field("category")
-    categories = [(str(value), str(label)) for value, label in category_field.choices or []]
-    category = params.get("category", "")
-    if category in {value for value, _label in categories}:
-        items = items.filter(category=category)
-    else:
-        category = ""
-    date_field = getattr(model, "date_field", None)
-    date_from, date_to = _date(params.get("from")), _date(params.get("to"))
-    if date_field:
-        lookup = f"{date_field}__date" if isinstance(model._meta.get_field(date_field), DateTimeField) else date_field
-        if date_from:
-            items = items.filter(**{f"{lookup}__gte": date_from})
-        if date_to:
-            items = items.filter(**{f"{lookup}__lte": date_to})
-        items = items.order_by(f"-{date_field}", "-pk")
-    else:
-        items = items.order_by("category", "title", "pk")
-    return SectionListing(
-        items=items,
-        categories=categories,
-        category=category,
-        date_from=date_from if date_field else None,
-        date_to=date_to if date_field else None,
-        has_dates=bool(date_field),
-    )
-
+__all__ = ["SESSION_KEY", "SectionListing", "cadre_session_id", "cadre_session_salt", "section_items"]
 
 # ---------------------------------------------------------------- sign-ups
 
 
 def signup_counts(*, page_id: int) -> dict[str, int]:
     """Places taken and people waiting, in one query."""
-    counts = SignUp.objects.filter(page_id=page_id).aggregate(
-        signed_up=Count("pk", filter=Q(status=SignUp.Status.SIGNED_UP)),
-        waiting=Count("pk", filter=Q(status=SignUp.Status.WAITING)),
-    )
-    return {"signed_up": counts["signed_up"], "waiting": counts["waiting"]}
+    return queries.signup_counts(signups=SignUp.objects.filter(page_id=page_id))
 
 
 def signup_for_cadre(*, page_id: int, cadre_id: int) -> SignUp | None:
-    return (
-        SignUp.objects.filter(page_id=page_id, cadre_id=cadre_id)
-        .exclude(status=SignUp.Status.CANCELLED)
-        .order_by("-created_at")
-        .first()
-    )
+    return queries.signup_for_cadre(signups=SignUp.objects.filter(page_id=page_id), cadre_id=cadre_id)  # type: ignore[return-value]
 
 
 def waiting_position(*, signup: SignUp) -> int:
