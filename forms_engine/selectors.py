@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -154,3 +155,45 @@ def survey_report_rows(*, template: str, start: dt.date, end: dt.date) -> tuple[
                 scores[name] = int(value)
         rows.append({"day": timezone.localtime(created).date(), "scores": scores})
     return labels, rows
+
+
+# ---------------------------------------------------------------- for the reminders (notifications)
+
+
+def form_field_names(*, key: str) -> set[str] | None:
+    """The field names of the form's published version (empty when unpublished); None when there is no such form."""
+    form = FormDefinition.objects.filter(key=key).select_related("current_version").first()
+    if form is None:
+        return None
+    return {field["name"] for field in (form.current_version.schema["fields"] if form.current_version else [])}
+
+
+def form_exists(*, key: str) -> bool:
+    return FormDefinition.objects.filter(key=key).exists()
+
+
+def submission_evidence(
+    *,
+    form_key: str,
+    answers: dict,
+    date_field: str | None,
+    cadre_ids: Collection[int] | None,
+    created_since: dt.datetime | None = None,
+    changed_since: dt.datetime | None = None,
+) -> list[tuple[int | None, object, dt.datetime, object]]:
+    """(cadre id, the answer naming a cadre, created at, the day answered or created at) of the submissions of a form.
+
+    Those with all of `answers` (containment, so the GIN index on the answers serves it), concerning one of
+    `cadre_ids` (None: any), created since `created_since` or made or changed since `changed_since`.
+    """
+    submissions = Submission.objects.filter(form__key=form_key)
+    if changed_since is not None:
+        submissions = submissions.filter(updated_at__gte=changed_since)
+    if created_since is not None:
+        submissions = submissions.filter(created_at__gte=created_since)
+    if answers:
+        submissions = submissions.filter(data__contains=answers)
+    if cadre_ids is not None:
+        submissions = submissions.filter(Q(cadre_id__in=list(cadre_ids)) | Q(data__cadre__in=sorted(cadre_ids)))
+    answered_day = f"data__{date_field}" if date_field else "created_at"
+    return list(submissions.values_list("cadre_id", "data__cadre", "created_at", answered_day))

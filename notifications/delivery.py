@@ -41,10 +41,9 @@ def _default_address(*, channel: str, user) -> str:
     if channel == "email":
         return user.email or ""
     if channel == "sms":
-        from registry.models import Staff
+        from registry.selectors import staff_phone_for_user
 
-        staff = Staff.objects.filter(user=user).first()
-        return staff.phone if staff is not None else ""
+        return staff_phone_for_user(user=user)
     return ""
 
 

@@ -10,8 +10,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from notifications.models import DueItem
-from registry.models import Cadre, Staff, TripAbroad
-from registry.selectors import staff_for_user
+from registry.selectors import cadre_names, staff_for_user, staff_names, trip_cadre_names, trip_ids_for_cadre
 
 PENDING = (DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED)
 
@@ -46,9 +45,9 @@ def _name_subjects(items: list[DueItem]) -> None:
     for item in items:
         ids.setdefault(item.subject_type, set()).add(item.subject_id)
     names = {
-        "cadre": dict(Cadre.objects.filter(pk__in=ids.get("cadre", ())).values_list("pk", "name")),
-        "staff": dict(Staff.objects.filter(pk__in=ids.get("staff", ())).values_list("pk", "name")),
-        "trip": dict(TripAbroad.objects.filter(pk__in=ids.get("trip", ())).values_list("pk", "cadre__name")),
+        "cadre": cadre_names(ids.get("cadre", ())),
+        "staff": staff_names(ids.get("staff", ())),
+        "trip": trip_cadre_names(ids=ids.get("trip", ())),
     }
     for item in items:
         item.subject_name = names.get(item.subject_type, {}).get(item.subject_id, "")
@@ -76,7 +75,7 @@ TIMELINE_LIMIT = 200
 
 def cadre_timeline(*, cadre_id: int) -> list[DueItem]:
     """What was due for a cadre (and for their trips abroad) and when it was done, newest first (the latest 200)."""
-    trips = list(TripAbroad.objects.filter(cadre_id=cadre_id).values_list("pk", flat=True))
+    trips = trip_ids_for_cadre(cadre_id=cadre_id)
     mine = Q(subject_type="cadre", subject_id=cadre_id) | Q(subject_type="trip", subject_id__in=trips)
     return list(
         DueItem.objects.filter(mine).select_related("rule", "assignee").order_by("-due_on", "-pk")[:TIMELINE_LIMIT]

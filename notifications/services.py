@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from forms_engine.models import FormDefinition, Submission
+from forms_engine.selectors import form_exists, form_field_names, submission_evidence
 from notifications.calendar import (
     DATA_DIR,
     Period,
@@ -29,9 +29,23 @@ from notifications.calendar import (
     period_containing,
 )
 from notifications.models import Delivery, DueItem, NotificationPreference, ReminderRule
-from registry.models import Cadre, HealthCheck, Staff, StaffTraining, TripAbroad
+from registry.selectors import (
+    CADRE_FLAGS,
+    cadre_queryset_matching,
+    cadres_active_by_id,
+    health_check_days,
+    staff_head_id,
+    staff_head_phone,
+    staff_ids,
+    staff_supervisors_and_users,
+    staff_training_days,
+    staff_with_login_active,
+    trip_cadre_ids,
+    trip_passport_days,
+    trips_returned,
+)
 
-FLAGS = {"lives_alone", "childless", "bedridden", "disabled", "dementia", "in_care_home"}
+FLAGS = set(CADRE_FLAGS)
 FULFILMENTS = {"form", "health_check", "training", "passport_handed_in", "manual"}
 ESCALATION_TARGETS = {"supervisor", "head"}
 # A late note of a visit (dated in its period) still closes an item this long after its due date; older ones stay late.
@@ -79,14 +93,14 @@ def reminder_rule_check_form(*, fulfilment: dict) -> None:
     """A form-fulfilled rule must name a form of this centre and only its fields."""
     if "form" not in fulfilment:
         return
-    form = FormDefinition.objects.filter(key=fulfilment["form"]).select_related("current_version").first()
-    if form is None:
+    names = form_field_names(key=fulfilment["form"])
+    if names is None:
         raise ValidationError(_("There is no form “%(form)s” in this centre.") % {"form": fulfilment["form"]})
-    names = {field["name"] for field in (form.current_version.schema["fields"] if form.current_version else [])}
     unknown = set(fulfilment.get("answers", {})) - names
     if unknown:
         raise ValidationError(
-            _("The form “%(form)s” has no field %(fields)s.") % {"form": form.key, "fields": ", ".join(sorted(unknown))}
+            _("The form “%(form)s” has no field %(fields)s.")
+            % {"form": fulfilment["form"], "fields": ", ".join(sorted(unknown))}
         )
 
 
@@ -120,39 +134,25 @@ class Subject:
     base: dt.date | None = None  # for "N days after a date" cadences
 
 
-def _cadre_filter(spec: dict) -> Q:
-    condition = Q()
-    if spec.get("state"):
-        condition &= Q(state__in=spec["state"])
-    if spec.get("level"):
-        condition &= Q(level__in=spec["level"])
-    flags = [flag for flag in spec.get("any_flags", []) if flag in FLAGS]
-    if flags:
-        any_flag = Q()
-        for flag in flags:
-            any_flag |= Q(**{flag: True})
-        condition &= any_flag
-    return condition
-
-
-def _head_id() -> int | None:
-    return Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").values_list("pk", flat=True).first()
+def _cadres(spec: dict):
+    """The cadres a rule's subject filter picks (a queryset of the registry's, to build on)."""
+    return cadre_queryset_matching(
+        states=spec.get("state") or (), levels=spec.get("level") or (), any_flags=spec.get("any_flags") or ()
+    )
 
 
 def _subjects(rule: ReminderRule, today: dt.date, head: int | None) -> list[Subject]:
     if rule.subject == ReminderRule.Subject.CENTRE:
         return [Subject("centre", 0, head)]
     if rule.subject == ReminderRule.Subject.STAFF:
-        staff = Staff.objects.filter(active=True) if rule.subject_filter.get("active") else Staff.objects.all()
-        return [Subject("staff", pk, head) for pk in staff.values_list("pk", flat=True)]
-    cadres = Cadre.objects.filter(_cadre_filter(rule.subject_filter))
+        return [Subject("staff", pk, head) for pk in staff_ids(active_only=bool(rule.subject_filter.get("active")))]
+    cadres = _cadres(rule.subject_filter)
     responsible = (lambda liaison: head) if rule.responsible == "head" else (lambda liaison: liaison or head)
     field = rule.cadence.get("after_field")
     if field == "trip_returned":
-        trips = TripAbroad.objects.filter(cadre__in=cadres, returned_on__isnull=False, returned_on__lte=today)
         return [
             Subject("trip", trip_id, responsible(liaison), returned)
-            for trip_id, returned, liaison in trips.values_list("pk", "returned_on", "cadre__liaison_id")
+            for trip_id, returned, liaison in trips_returned(cadres=cadres, until=today)
         ]
     if field:
         rows = cadres.filter(**{f"{field}__isnull": False, f"{field}__lte": today}).values_list(
@@ -202,7 +202,7 @@ def due_items_sweep(
     chosen = ReminderRule.objects.filter(active=True)
     if rules is not None:
         chosen = chosen.filter(key__in=list(rules))
-    head = _head_id()  # who answers where no liaison does
+    head = staff_head_id()  # who answers where no liaison does
     for rule in chosen:
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
             result.created += _create_for_cadres(rule, today, working, now, head)
@@ -265,7 +265,7 @@ def _create_for_cadres(
         liaison = Cast(Value(head), output_field=BigIntegerField())  # typed, or a NULL head would be text
         assignee = liaison if rule.responsible == "head" else Coalesce(F("liaison_id"), liaison)
         rows = (
-            Cadre.objects.filter(_cadre_filter(rule.subject_filter))
+            _cadres(rule.subject_filter)
             .exclude(Exists(missing))
             .annotate(
                 _rule=Value(rule.pk, output_field=IntegerField()),
@@ -309,10 +309,8 @@ def _escalate(today: dt.date, now: dt.datetime) -> int:
     )
     if not pending:
         return 0
-    staff = {
-        pk: (supervisor, user) for pk, supervisor, user in Staff.objects.values_list("pk", "supervisor_id", "user_id")
-    }
-    head_id = _head_id()
+    staff = staff_supervisors_and_users()
+    head_id = staff_head_id()
     moved = 0
     for item in pending:
         reached = [
@@ -399,36 +397,30 @@ def _evidence(
     if kind == "form":
         # Submitted since the earliest open period began (a late note of an earlier visit is caught by date below),
         # or, when every pending item was checked before, made or changed since that check.
-        submissions = Submission.objects.filter(form__key=rule.fulfilment["form"])
-        if changed_since is not None:
-            submissions = submissions.filter(updated_at__gte=changed_since)
-        else:
-            submissions = submissions.filter(created_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time())))
-        answers = rule.fulfilment.get("answers", {})
-        if answers:  # containment, so the GIN index on the answers can serve it
-            submissions = submissions.filter(data__contains=answers)
-        if rule.subject != ReminderRule.Subject.CENTRE:  # only what concerns the subjects still pending
-            submissions = submissions.filter(Q(cadre_id__in=ids) | Q(data__cadre__in=sorted(ids)))
-        # The day it happened: the form's own date answer (a call noted next morning counts for its day), else
-        # the day it was submitted.
-        date_field = rule.fulfilment.get("date_field")
-        answered_day = f"data__{date_field}" if date_field else "created_at"
-        for cadre_id, answered, created, day in submissions.values_list(
-            "cadre_id", "data__cadre", "created_at", answered_day
-        ):
+        rows = submission_evidence(
+            form_key=rule.fulfilment["form"],
+            answers=rule.fulfilment.get("answers", {}),
+            # The day it happened: the form's own date answer (a call noted next morning counts for its day), else
+            # the day it was submitted.
+            date_field=rule.fulfilment.get("date_field"),
+            # Only what concerns the subjects still pending.
+            cadre_ids=None if rule.subject == ReminderRule.Subject.CENTRE else ids,
+            changed_since=changed_since,
+            created_since=None
+            if changed_since is not None
+            else timezone.make_aware(dt.datetime.combine(since, dt.time())),
+        )
+        for cadre_id, answered, created, day in rows:
             subject = 0 if rule.subject == ReminderRule.Subject.CENTRE else (cadre_id or _int(answered))
             found.setdefault(subject, []).append(_day(day) or timezone.localtime(created).date())
     elif kind == "health_check":
-        for cadre_id, day in HealthCheck.objects.filter(cadre_id__in=ids, date__gte=since).values_list(
-            "cadre_id", "date"
-        ):
+        for cadre_id, day in health_check_days(cadre_ids=ids, since=since):
             found.setdefault(cadre_id, []).append(day)
     elif kind == "training":
-        trainings = StaffTraining.objects.filter(staff_id__in=ids, kind=rule.fulfilment["training"], date__gte=since)
-        for staff_id, day in trainings.values_list("staff_id", "date"):
+        for staff_id, day in staff_training_days(staff_ids=ids, kind=rule.fulfilment["training"], since=since):
             found.setdefault(staff_id, []).append(day)
     elif kind == "passport_handed_in":
-        for trip_id, day in TripAbroad.objects.filter(pk__in=ids).values_list("pk", "passport_handed_in_on"):
+        for trip_id, day in trip_passport_days(ids=ids):
             found.setdefault(trip_id, []).append(day)
     return found
 
@@ -483,7 +475,7 @@ def _staff_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
 
     preferences = {p.user_id: p for p in NotificationPreference.objects.all()}
     told = _told_today(today)  # a later sweep the same day tells nobody twice and reads no worklists again
-    for staff in Staff.objects.filter(active=True, user__isnull=False).exclude(pk__in=told).select_related("user"):
+    for staff in staff_with_login_active(exclude_ids=told):
         items = worklist_for_staff(staff=staff, today=today)
         if not items:
             continue
@@ -539,13 +531,9 @@ def _cadre_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
         .filter(subject_type__in=["cadre", "trip"])
         .exclude(deliveries__key__startswith="cadre:")
     )
-    trips = dict(
-        TripAbroad.objects.filter(pk__in=[i.subject_id for i in items if i.subject_type == "trip"]).values_list(
-            "pk", "cadre_id"
-        )
-    )
+    trips = trip_cadre_ids(ids=[i.subject_id for i in items if i.subject_type == "trip"])
     cadre_ids = {trips.get(i.subject_id) if i.subject_type == "trip" else i.subject_id for i in items}
-    cadres = {c.pk: c for c in Cadre.objects.filter(pk__in=cadre_ids, state=Cadre.State.ACTIVE)}
+    cadres = cadres_active_by_id(ids={pk for pk in cadre_ids if pk is not None})
     centre, hotline = _centre_contact()
     for item in items:
         cadre = cadres.get(trips.get(item.subject_id) if item.subject_type == "trip" else item.subject_id)
@@ -576,8 +564,7 @@ def _centre_contact() -> tuple[str, str]:
     from tenants.models import Centre
 
     name = Centre.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first()
-    head = Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").first()
-    return name or "", (head.phone if head is not None and head.phone else "")
+    return name or "", staff_head_phone()
 
 
 def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
@@ -617,7 +604,7 @@ def rule_forms_ensure(**_context) -> list[str]:
     wanted = {rule.fulfilment["form"] for rule in ReminderRule.objects.all() if "form" in rule.fulfilment}
     made = []
     for key in sorted(wanted & templates):
-        if not FormDefinition.objects.filter(key=key).exists():
+        if not form_exists(key=key):
             form_publish(form=form_from_template(template_key=key))
             made.append(key)
     return made

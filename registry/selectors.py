@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection
 
 from django.apps import apps
 from django.db.models import Max, Q, QuerySet, Sum
@@ -291,3 +292,118 @@ def report_labels() -> dict[str, dict[str, str]]:
         "situation": {flag: str(Cadre._meta.get_field(flag).verbose_name) for flag in REPORT_FLAGS},
         "room": {str(k): str(v) for k, v in FacilityRoom.RoomType.choices if k != FacilityRoom.RoomType.OTHER},
     }
+
+
+# ---------------------------------------------------------------- for the reminders (notifications)
+# What the sweep reads about people and their records: ids, dates and the staff who answer for them.
+
+# The living-situation flags a reminder rule may pick cadres by.
+CADRE_FLAGS = ("lives_alone", "childless", "bedridden", "disabled", "dementia", "in_care_home")
+
+
+def cadre_queryset_matching(
+    *, states: Collection[str] = (), levels: Collection[str] = (), any_flags: Collection[str] = ()
+) -> QuerySet[Cadre]:
+    """Cadres in one of `states` and `levels` (empty: any) with at least one of `any_flags` (empty: no condition)."""
+    condition = Q()
+    if states:
+        condition &= Q(state__in=list(states))
+    if levels:
+        condition &= Q(level__in=list(levels))
+    flags = [flag for flag in any_flags if flag in CADRE_FLAGS]
+    if flags:
+        any_flag = Q()
+        for flag in flags:
+            any_flag |= Q(**{flag: True})
+        condition &= any_flag
+    return Cadre.objects.filter(condition)
+
+
+def cadres_changed_since(*, since: dt.datetime) -> bool:
+    """Whether any cadre was added or changed at or after `since` (a deletion cascades to the reminders' own rows)."""
+    return Cadre.objects.filter(updated_at__gte=since).exists()
+
+
+def cadres_active_by_id(*, ids: Collection[int]) -> dict[int, Cadre]:
+    return {cadre.pk: cadre for cadre in Cadre.objects.filter(pk__in=list(ids), state=Cadre.State.ACTIVE)}
+
+
+def staff_head_id() -> int | None:
+    """The centre head (the first active one), who answers where no liaison does."""
+    return Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").values_list("pk", flat=True).first()
+
+
+def staff_head_phone() -> str:
+    head = Staff.objects.filter(role=Staff.Role.HEAD, active=True).order_by("pk").first()
+    return head.phone if head is not None and head.phone else ""
+
+
+def staff_ids(*, active_only: bool) -> list[int]:
+    staff = Staff.objects.filter(active=True) if active_only else Staff.objects.all()
+    return list(staff.values_list("pk", flat=True))
+
+
+def staff_supervisors_and_users() -> dict[int, tuple[int | None, int | None]]:
+    """Staff id → (their supervisor's staff id, their login's user id)."""
+    return {pk: (boss, user) for pk, boss, user in Staff.objects.values_list("pk", "supervisor_id", "user_id")}
+
+
+def staff_with_login_active(*, exclude_ids: Collection[int] = ()) -> list[Staff]:
+    """Active staff who have a login (with it), but those of `exclude_ids`."""
+    staff = Staff.objects.filter(active=True, user__isnull=False).exclude(pk__in=list(exclude_ids))
+    return list(staff.select_related("user"))
+
+
+def staff_phone_for_user(*, user) -> str:
+    staff = Staff.objects.filter(user=user).first()
+    return staff.phone if staff is not None else ""
+
+
+def trips_returned(*, cadres: QuerySet[Cadre], until: dt.date) -> list[tuple[int, dt.date, int | None]]:
+    """(trip id, day back, the cadre's liaison id) of the trips of `cadres` back by `until`."""
+    from registry.models import TripAbroad
+
+    trips = TripAbroad.objects.filter(cadre__in=cadres, returned_on__isnull=False, returned_on__lte=until)
+    return list(trips.values_list("pk", "returned_on", "cadre__liaison_id"))
+
+
+def trip_cadre_ids(*, ids: Collection[int]) -> dict[int, int]:
+    from registry.models import TripAbroad
+
+    return dict(TripAbroad.objects.filter(pk__in=list(ids)).values_list("pk", "cadre_id"))
+
+
+def trip_cadre_names(*, ids: Collection[int]) -> dict[int, str]:
+    """Trip id → the traveller's name (names only)."""
+    from registry.models import TripAbroad
+
+    return dict(TripAbroad.objects.filter(pk__in=list(ids)).values_list("pk", "cadre__name"))
+
+
+def trip_ids_for_cadre(*, cadre_id: int) -> list[int]:
+    from registry.models import TripAbroad
+
+    return list(TripAbroad.objects.filter(cadre_id=cadre_id).values_list("pk", flat=True))
+
+
+def trip_passport_days(*, ids: Collection[int]) -> list[tuple[int, dt.date | None]]:
+    """(trip id, the day its passport was handed in, or None)."""
+    from registry.models import TripAbroad
+
+    return list(TripAbroad.objects.filter(pk__in=list(ids)).values_list("pk", "passport_handed_in_on"))
+
+
+def health_check_days(*, cadre_ids: Collection[int], since: dt.date) -> list[tuple[int, dt.date]]:
+    """(cadre id, day) of the health checks of those cadres on or after `since`."""
+    from registry.models import HealthCheck
+
+    checks = HealthCheck.objects.filter(cadre_id__in=list(cadre_ids), date__gte=since)
+    return list(checks.values_list("cadre_id", "date"))
+
+
+def staff_training_days(*, staff_ids: Collection[int], kind: str, since: dt.date) -> list[tuple[int, dt.date]]:
+    """(staff id, day) of the trainings of that kind on or after `since`."""
+    from registry.models import StaffTraining
+
+    trainings = StaffTraining.objects.filter(staff_id__in=list(staff_ids), kind=kind, date__gte=since)
+    return list(trainings.values_list("staff_id", "date"))
