@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from forms_engine.models import FormDefinition, Submission, SubmissionChange
 from forms_engine.services import form_user_can
-from registry.models import ALL_CADRES_PERMISSION
-from registry.selectors import cadre_visible_queryset, staff_for_user
+from registry.selectors import ALL_CADRES_PERMISSION, cadre_visible_queryset, staff_for_user
 
 
 def form_list_for_user(*, user, action: str = "view") -> list[FormDefinition]:

@@ -151,7 +151,7 @@ def _personal_seal_queue(*, form_id: int) -> None:
     """Answers given before a field was marked personal are sealed by a worker once the mark is saved."""
     from tenants.tasks import centre_task_enqueue
 
-    schema_name = connection.schema_name
+    schema_name = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
     transaction.on_commit(
         lambda: centre_task_enqueue(
             schema_name=schema_name, func="forms_engine.tasks.personal_answers_seal_run", args=(form_id,)
@@ -320,6 +320,7 @@ def _clean_fields(specs: list[dict], data: dict, context: dict, errors: dict, pr
             if required:
                 errors[key] = [_("This question must be answered.")]
             continue
+        value: Any
         try:
             if kind == "repeat":
                 value = _clean_repeat(spec, raw, scope, errors, key)
@@ -378,15 +379,13 @@ def _check_references(version: FormVersion, cleaned: dict, user) -> None:
 
 
 def _references_exist(refs: list[tuple], found: dict[str, set[int]], user) -> None:
-    from registry.models import Cadre, Staff
-    from registry.selectors import cadre_visible_queryset
+    from registry.selectors import cadre_ids_visible, staff_ids_active
 
     if not refs:
         return
-    cadres = Cadre.objects.all() if user is None else cadre_visible_queryset(user=user)
     existing = {
-        "cadre": set(cadres.filter(pk__in=found["cadre"]).values_list("pk", flat=True)),
-        "staff": set(Staff.objects.filter(pk__in=found["staff"], active=True).values_list("pk", flat=True)),
+        "cadre": cadre_ids_visible(ids=found["cadre"], user=user),
+        "staff": staff_ids_active(ids=found["staff"]),
     }
     errors = {key: [_("Choose from the list.")] for key, kind, pk in refs if pk not in existing[kind]}
     if errors:
@@ -399,7 +398,7 @@ _schemas: dict[tuple[str, int], dict] = {}
 def version_schema(version: FormVersion | int) -> dict:
     """A version's schema; versions never change, so it is kept per (centre, version) once read."""
     pk = version if isinstance(version, int) else version.pk
-    key = (connection.schema_name, pk)
+    key = (connection.schema_name, pk)  # type: ignore[attr-defined]  # django-tenants' connection
     if key not in _schemas:
         if len(_schemas) > 512:
             _schemas.clear()
@@ -620,7 +619,9 @@ def _insert_as_of(submissions: list[Submission], moments: Sequence[dt.datetime])
     for start in range(0, len(submissions), 1000):
         batch = submissions[start : start + 1000]
         # raw: the values exactly as set on the objects (Django's own path for loading fixtures).
-        ids = queryset._insert(batch, fields=fields, returning_fields=Submission._meta.db_returning_fields, raw=True)
+        ids = queryset._insert(  # type: ignore[attr-defined]  # the private bulk insert Django's loaddata uses
+            batch, fields=fields, returning_fields=Submission._meta.db_returning_fields, raw=True
+        )
         for submission, (pk,) in zip(batch, ids, strict=True):
             submission.pk = pk
             submission._state.adding, submission._state.db = False, queryset.db

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection
+from typing import cast
 
 from django.apps import apps
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Field, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -173,6 +174,17 @@ def staff_active_by_id(id: int) -> Staff | None:  # noqa: A002
     return Staff.objects.filter(pk=id, active=True).first()
 
 
+def staff_ids_active(*, ids) -> set[int]:
+    """Those of `ids` that name an active member of staff."""
+    return set(Staff.objects.filter(pk__in=ids, active=True).values_list("pk", flat=True))
+
+
+def cadre_ids_visible(*, ids, user=None) -> set[int]:
+    """Those of `ids` that name a cadre the user may see; any cadre when there is no user (a public form)."""
+    cadres = Cadre.objects.all() if user is None else cadre_visible_queryset(user=user)
+    return set(cadres.filter(pk__in=ids).values_list("pk", flat=True))
+
+
 SERVED_STATES = (Cadre.State.ACTIVE, Cadre.State.ABROAD)
 
 
@@ -252,11 +264,12 @@ def cadre_movements(*, start: dt.date, end: dt.date) -> list[tuple[str, dt.date]
     moves: list[tuple[str, dt.date]] = [
         ("received", day)
         for pk, day in Cadre.objects.filter(received_on__range=(start, end)).values_list("pk", "received_on")
-        if pk not in arrived or day > arrived[pk]
+        if day is not None and (pk not in arrived or day > arrived[pk])
     ]
     moves += [
         ("deceased", day)
         for day in Cadre.objects.filter(deceased_on__range=(start, end)).values_list("deceased_on", flat=True)
+        if day is not None
     ]
     moves += [
         ("transferred_out", day)
@@ -289,7 +302,7 @@ def report_labels() -> dict[str, dict[str, str]]:
     return {
         "level": {str(k): str(v) for k, v in Cadre.Level.choices},
         "kind": {str(k): str(v) for k, v in Cadre.Kind.choices},
-        "situation": {flag: str(Cadre._meta.get_field(flag).verbose_name) for flag in REPORT_FLAGS},
+        "situation": {flag: str(cast(Field, Cadre._meta.get_field(flag)).verbose_name) for flag in REPORT_FLAGS},
         "room": {str(k): str(v) for k, v in FacilityRoom.RoomType.choices if k != FacilityRoom.RoomType.OTHER},
     }
 
