@@ -1,12 +1,4 @@
-"""Form definitions as XLSForm spreadsheets (survey / choices / settings sheets): export, and an all-or-nothing import.
-
-The import reads what a spreadsheet shows: formula cells give their saved value (data_only), nothing is ever calculated.
-What our engine cannot do is refused by row and column, in Chinese, never dropped; metadata questions (start, end,
-deviceid…) and presentation hints we draw our own way (appearances such as "minimal") are skipped with a warning.
-Our own types travel as XLSForm extensions: appearance "multiline" (long text), "id_number", "phone", "yesno",
-"likert"; types "cadre" and "staff"; columns min, max, min_length, max_length, pattern, options (JSON) and personal
-(个人信息: identity / contact / health, or no; phone and ID numbers are personal unless it says no).
-"""
+"""Reading an XLSForm workbook and importing it as a new form, all or nothing."""
 
 from __future__ import annotations
 
@@ -24,156 +16,38 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from forms_engine import expressions
 from forms_engine.fields import LIKERT_DEFAULT
-from forms_engine.models import FormDefinition, FormVersion
+from forms_engine.models import FormDefinition
 from forms_engine.personal import ALWAYS_PERSONAL, NOT_MARKABLE, TYPE_DEFAULTS
 from forms_engine.services import NAME, form_create, form_field_add, form_schema_build
-from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL, cell_neutralise
-from tenants.text import spreadsheet_text_decode, text_is_hostile
-
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 60 * 1024 * 1024
-MAX_SURVEY_ROWS = 2000
-MAX_CHOICE_ROWS = 10_000
-MAX_COLUMNS = 200
-EMPTY_RUN = 50  # this many empty rows in a row end a sheet, whatever size it claims
-
-SURVEY_COLUMNS = (
-    "type",
-    "name",
-    "label",
-    "hint",
-    "required",
-    "relevant",
-    "constraint",
-    "constraint_message",
-    "calculation",
-    "default",
-    "appearance",
-    "parameters",
-    "min",
-    "max",
-    "min_length",
-    "max_length",
-    "pattern",
-    "options",
-    "personal",
+from forms_engine.xlsform.layout import (
+    APPEARANCE_TYPES,
+    CHINESE,
+    DRAWING_APPEARANCES,
+    EMPTY_RUN,
+    FALSE_WORDS,
+    HEADER_ALIASES,
+    MAX_CHOICE_ROWS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_SURVEY_ROWS,
+    MAX_UNPACKED_BYTES,
+    METADATA,
+    NOT_PERSONAL_WORDS,
+    PERSONAL_WORDS,
+    PLAIN_TYPES,
+    SURVEY_COLUMNS,
+    TRANSLATED,
+    TRUE_WORDS,
+    _unsupported_column,
 )
-TRANSLATED = {"label", "hint", "constraint_message"}
-HEADER_ALIASES = {
-    "caption": "label",
-    "relevance": "relevant",
-    "calculate": "calculation",
-    "requiredmsg": "required_message",
-    "list_name": "list_name",
-    "value": "name",
-    "个人信息": "personal",
-    "personal_data": "personal",
-}
-PERSONAL_WORDS = {
-    "identity": "identity",
-    "身份": "identity",
-    "身份信息": "identity",
-    "contact": "contact",
-    "联系": "contact",
-    "联系方式": "contact",
-    "health": "health",
-    "健康": "health",
-    "健康信息": "health",
-}
-NOT_PERSONAL_WORDS = {"no", "false", "0", "否", "不是"}
-METADATA = {
-    "start",
-    "end",
-    "today",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "username",
-    "email",
-    "userid",
-    "audit",
-    "start-geopoint",
-    "uri:deviceid",
-    "uri:email",
-    "uri:username",
-    "uri:phonenumber",
-    "uri:simserial",
-    "uri:subscriberid",
-    "uri:userid",
-}
-PLAIN_TYPES = {
-    "text": "text",
-    "integer": "integer",
-    "int": "integer",
-    "decimal": "decimal",
-    "date": "date",
-    "time": "time",
-    "datetime": "datetime",
-    "note": "note",
-    "calculate": "calculated",
-    "hidden": "hidden",
-    "file": "file",
-    "image": "file",
-    "cadre": "cadre",
-    "staff": "staff",
-}
-# Appearances that only change how a question is drawn; we draw our own way.
-DRAWING_APPEARANCES = {
-    "minimal",
-    "quick",
-    "autocomplete",
-    "autocomplete_chars",
-    "horizontal",
-    "horizontal-compact",
-    "compact",
-    "compact-2",
-    "columns",
-    "columns-pack",
-    "no-buttons",
-    "label",
-    "list-nolabel",
-    "list",
-    "field-list",
-    "table-list",
-    "numbers",
-    "thousands-sep",
-    "no-calendar",
-    "month-year",
-    "year",
-    "w1",
-    "w2",
-    "w3",
-    "w4",
-}
-APPEARANCE_TYPES = {"multiline": "textarea", "id_number": "id_number", "phone": "phone"}
-TRUE_WORDS = {"yes", "true", "true()", "1"}
-FALSE_WORDS = {"no", "false", "false()", "0", ""}
-CHINESE = re.compile(r"chinese|中文|汉语|漢語|简体|繁體|(^|[^a-z])zh([^a-z]|$)", re.IGNORECASE)
-YES_NO = [{"value": "yes", "label": "是"}, {"value": "no", "label": "否"}]
-
-
-def _unsupported_column(column: str, written: str = "") -> str:
-    features = {
-        "choice_filter": _("filtering choices by earlier answers (choice_filter)"),
-        "repeat_count": _("a fixed number of repeats (repeat_count)"),
-        "read_only": _("read-only questions (read_only)"),
-        "trigger": _("recalculation triggers (trigger)"),
-        "required_message": _("custom messages for required questions"),
-        "image": _("pictures, sound and video in questions"),
-        "big-image": _("pictures, sound and video in questions"),
-        "audio": _("pictures, sound and video in questions"),
-        "video": _("pictures, sound and video in questions"),
-        "media": _("pictures, sound and video in questions"),
-    }
-    return features.get(column, _("the column “%(column)s”") % {"column": written or column})
-
+from registry.spreadsheets import FORMULA_STARTS, UNREADABLE_WORKBOOK, UNSTORABLE_CELL
+from tenants.text import spreadsheet_text_decode, text_is_hostile
 
 # ---------------------------------------------------------------------------------------------------------------
 # Reading the workbook
@@ -781,162 +655,3 @@ def definition_import(*, source: IO[bytes], key: str | None = None, title: str |
             raise ValidationError(errors)  # leaving the atomic block by an exception undoes the form
     form.import_warnings = importer.warnings  # type: ignore[attr-defined]
     return form
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Export
-
-
-def _draft_specs(form: FormDefinition) -> list[dict]:
-    """The draft's rows as version-like specs, repeat children nested."""
-    rows = sorted(form.fields.all(), key=lambda f: (f.sort_order, f.pk))
-    children: dict[str, list[dict]] = {}
-    top: list[dict] = []
-    for row in rows:
-        spec = {
-            "name": row.name,
-            "type": row.field_type,
-            "label": row.label,
-            "help_text": row.help_text,
-            "required": row.required,
-            "default": row.default,
-            "min": row.min_value,
-            "max": row.max_value,
-            "min_length": row.min_length,
-            "max_length": row.max_length,
-            "pattern": row.pattern,
-            "choices": row.choices or [],
-            "options": row.options or {},
-            "constraint_message": row.constraint_message,
-            **{attr: getattr(row, attr) for attr in ("relevant", "required_if", "constraint", "calculation")},
-        }
-        if row.field_type == "repeat":
-            spec["children"] = children.setdefault(row.name, [])
-        (children.setdefault(row.group, []) if row.group else top).append(spec)
-    return top
-
-
-def _expression_text(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("text") or "")
-    return str(value or "")
-
-
-def _number_text(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    number = Decimal(str(value)).normalize()
-    return format(number, "f")
-
-
-def _survey_row(spec: dict, lists: dict[str, list[dict]]) -> list[dict]:
-    kind = spec["type"]
-    appearance, parameters = "", ""
-    options = dict(spec.get("options") or {})
-    xls_type = {
-        "text": "text",
-        "textarea": "text",
-        "integer": "integer",
-        "decimal": "decimal",
-        "date": "date",
-        "time": "time",
-        "datetime": "dateTime",
-        "note": "note",
-        "calculated": "calculate",
-        "hidden": "hidden",
-        "cadre": "cadre",
-        "staff": "staff",
-        "phone": "text",
-        "id_number": "text",
-        "rating": "range",
-        "file": "file",
-    }.get(kind, "")
-    if kind == "textarea":
-        appearance = "multiline"
-    elif kind in ("phone", "id_number"):
-        appearance = kind
-    elif kind == "rating":
-        parameters = "start=1 end=5 step=1"
-    elif kind == "file" and options.get("accept") and all(str(a).startswith("image/") for a in options["accept"]):
-        xls_type = "image"
-        if options["accept"] == ["image/*"]:
-            options.pop("accept")
-    elif kind in ("choice", "multichoice", "likert", "yesno"):
-        choices = [{"value": str(c["value"]), "label": str(c["label"])} for c in spec.get("choices") or []]
-        if kind == "yesno":
-            list_name, choices, appearance = "yes_no", YES_NO, "yesno"
-        elif kind == "likert" and not choices:
-            list_name, choices, appearance = (
-                "likert",
-                [dict(c, label=str(c["label"])) for c in LIKERT_DEFAULT],
-                "likert",
-            )
-        else:
-            list_name = spec["name"]
-            appearance = "likert" if kind == "likert" else ""
-        lists.setdefault(list_name, choices)
-        xls_type = f"{'select_multiple' if kind == 'multichoice' else 'select_one'} {list_name}"
-    required = "yes" if spec.get("required") else _expression_text(spec.get("required_if"))
-    personal = options.pop("personal", None)
-    row = {
-        "type": xls_type,
-        "name": spec["name"],
-        "label": spec.get("label", ""),
-        "hint": spec.get("help_text", ""),
-        "required": required,
-        "relevant": _expression_text(spec.get("relevant")),
-        "constraint": _expression_text(spec.get("constraint")),
-        "constraint_message": spec.get("constraint_message", ""),
-        "calculation": _expression_text(spec.get("calculation")),
-        "default": spec.get("default", ""),
-        "appearance": appearance,
-        "parameters": parameters,
-        "min": _number_text(spec.get("min")),
-        "max": _number_text(spec.get("max")),
-        "min_length": spec.get("min_length") or "",
-        "max_length": spec.get("max_length") or "",
-        "pattern": spec.get("pattern", ""),
-        "options": json.dumps(options, ensure_ascii=False, sort_keys=True) if options else "",
-        "personal": "no" if personal == "" else personal or "",
-    }
-    if kind != "repeat":
-        return [row]
-    row["type"] = "begin_repeat"
-    rows = [row]
-    for child in spec.get("children", []):
-        rows.extend(_survey_row(child, lists))
-    rows.append({"type": "end_repeat", "name": spec["name"]})
-    return rows
-
-
-def definition_export(*, form: FormDefinition, version: FormVersion | None = None) -> bytes:
-    """The draft (or a published version) as an XLSForm workbook; formula-like cells are neutralised."""
-    specs = version.schema["fields"] if version is not None else _draft_specs(form)
-    lists: dict[str, list[dict]] = {}
-    rows: list[dict] = []
-    for spec in specs:
-        rows.extend(_survey_row(spec, lists))
-    workbook = Workbook(write_only=True)
-    survey = workbook.create_sheet("survey")
-    survey.append(list(SURVEY_COLUMNS))
-    for row in rows:
-        survey.append([cell_neutralise(row.get(column, "")) for column in SURVEY_COLUMNS])
-    choices = workbook.create_sheet("choices")
-    choices.append(["list_name", "name", "label"])
-    for list_name, items in lists.items():
-        for item in items:
-            choices.append([cell_neutralise(list_name), cell_neutralise(item["value"]), cell_neutralise(item["label"])])
-    settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "purpose", "description"])
-    settings.append(
-        [
-            cell_neutralise(form.title),
-            form.key,
-            str(version.number) if version is not None else "draft",
-            form.purpose,
-            cell_neutralise(form.description),
-        ]
-    )
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
