@@ -24,10 +24,13 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from registry.crypto import decrypt, encrypt
+from registry.roster_columns import COLUMN_BY_FIELD, COLUMNS, IGNORE
+from registry.roster_import import roster_header_read
 from registry.spreadsheets import MAX_FILE_BYTES, MAX_ROWS, cadre_export, cadre_import, cadre_template_build
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SESSION_KEY = "registry_cadre_import"
+MAPPING_SESSION_KEY = "registry_cadre_import_mapping"  # the columns mapped for the pending file
 PENDING_MAX_AGE_S = 24 * 3600
 
 
@@ -77,6 +80,8 @@ class _ImportScreen(WagtailAdminTemplateMixin, TemplateView):
         context.update(
             template_url=reverse("registry:cadre_import_template"),
             commit_url=reverse("registry:cadre_import_commit"),
+            map_url=reverse("registry:cadre_import_map"),
+            field_choices=[(IGNORE, _("Ignore this column")), *((c.field, c.header) for c in COLUMNS)],
             max_rows=MAX_ROWS,
             max_mb=MAX_FILE_BYTES // 1024 // 1024,
         )
@@ -100,7 +105,8 @@ class CadreImportView(_ImportScreen):
             return self.render_to_response(self.get_context_data(refused=message), status=400)
         content = upload.read()
         report = cadre_import(source=io.BytesIO(content), user=request.user, commit=False)
-        token = _pending_save(request, content) if report.ok else ""
+        token = _pending_save(request, content) if report.ok or report.columns_to_map else ""
+        request.session.pop(MAPPING_SESSION_KEY, None)
         return self.render_to_response(
             self.get_context_data(report=report, token=token, file_name=upload.name),
             status=200 if report.ok else 422,
@@ -119,17 +125,57 @@ class CadreImportCommitView(_ImportScreen):
             messages.error(request, _("The uploaded file has expired or belongs to another session; upload it again."))
             return redirect("registry:cadre_import")
         content = base64.b64decode(decrypt(path.read_text(encoding="ascii")))
-        report = cadre_import(source=io.BytesIO(content), user=request.user, commit=True)
+        report = cadre_import(
+            source=io.BytesIO(content), user=request.user, commit=True, mapping=_mapping(request, token)
+        )
         if not report.committed:
             return self.render_to_response(self.get_context_data(report=report, token=""), status=422)
         path.unlink(missing_ok=True)
         request.session.pop(SESSION_KEY, None)
+        request.session.pop(MAPPING_SESSION_KEY, None)
         messages.success(
             request,
             _("Imported %(created)d new and updated %(updated)d cadres.")
             % {"created": report.created, "updated": report.updated},
         )
         return redirect("registry:cadre_import")
+
+
+def _mapping(request, token: str) -> dict[str, str]:
+    """The columns this session mapped for its pending file."""
+    saved = request.session.get(MAPPING_SESSION_KEY) or {}
+    return dict(saved.get("mapping", {})) if saved.get("token") == token else {}
+
+
+class CadreImportMapView(_ImportScreen):
+    """The mapping step: the user says which field each unrecognised column holds (or to ignore it); the dry run runs
+    again with that mapping, which is remembered for this centre's next roster with the same headers."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        token = request.POST.get("token", "")
+        path = _pending_path(request, token)
+        if path is None:
+            messages.error(request, _("The uploaded file has expired or belongs to another session; upload it again."))
+            return redirect("registry:cadre_import")
+        content = base64.b64decode(decrypt(path.read_text(encoding="ascii")))
+        headers = roster_header_read(source=io.BytesIO(content))
+        mapping = _mapping(request, token)
+        for index, header in headers.items():
+            name = request.POST.get(f"column-{index}")
+            if name is None:
+                continue
+            if name != IGNORE and name not in COLUMN_BY_FIELD:
+                return HttpResponseBadRequest(_("Choose a field from the list for each column."))
+            mapping[header] = name
+        request.session[MAPPING_SESSION_KEY] = {"token": token, "mapping": mapping}
+        report = cadre_import(
+            source=io.BytesIO(content), user=request.user, commit=False, mapping=mapping, remember=True
+        )
+        return self.render_to_response(
+            self.get_context_data(report=report, token=token, mapped=True), status=200 if report.ok else 422
+        )
 
 
 class CadreImportTemplateView(View):

@@ -11,6 +11,7 @@ spreadsheets = [
     path("cadres/import/", admin_spreadsheets.CadreImportView.as_view(), name="cadre_import"),
     path("cadres/import/template/", admin_spreadsheets.CadreImportTemplateView.as_view(), name="cadre_import_template"),
     path("cadres/import/commit/", admin_spreadsheets.CadreImportCommitView.as_view(), name="cadre_import_commit"),
+    path("cadres/import/map/", admin_spreadsheets.CadreImportMapView.as_view(), name="cadre_import_map"),
     path("cadres/export/", admin_spreadsheets.CadreExportView.as_view(), name="cadre_export"),
 ]
 

@@ -634,3 +634,20 @@ for _model in (CadreReception, CadreDeath, DeathBenefit):
     pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name=f"{_model.__name__}Event"
     )(_model)
+
+
+class RosterColumnMapping(models.Model):
+    """How a centre's roster with these headers maps its unrecognised columns to fields, remembered from the last
+    import that mapped them (the import page's mapping step)."""
+
+    headers_hash = models.CharField(_("headers hash"), max_length=64, unique=True)
+    headers = models.JSONField(_("headers"), default=list)
+    mapping = models.JSONField(_("mapping"), default=dict)  # normalised header -> field name, "" to ignore
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("roster column mapping")
+        verbose_name_plural = _("roster column mappings")
+
+    def __str__(self) -> str:
+        return "、".join(self.headers)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from openpyxl import Workbook, load_workbook
 
-from registry import spreadsheets
+from registry import roster_import, spreadsheets
 from registry.crypto import lookup_hash
 from registry.idcard import resident_id_make
 from registry.models import AccessLog, Cadre, RestHome
@@ -220,8 +220,8 @@ def test_common_chinese_date_formats_and_excel_dates_are_read(homes, cell):
         assert Cadre.objects.get().transfer_in_date == dt.date(1985, 5, 1)
 
 
-def test_a_number_in_a_date_column_is_refused(homes):
-    row = ["张援朝", person_id(101), "师级", "离休", "", "", "", "", 31168, "", ""]
+def test_a_number_in_a_date_column_that_is_no_excel_date_is_refused(homes):
+    row = ["张援朝", person_id(101), "师级", "离休", "", "", "", "", 1234567, "", ""]
     with schema_context("huangpu"):
         report = cadre_import(source=xlsx([row]), user=None, commit=True)
         assert problems(report) == [
@@ -274,7 +274,8 @@ def _two_other_sheets() -> io.BytesIO:
         (lambda: xlsx([], headers=[]), "第一行应为导入模板的列标题，但它是空的。"),
         (
             lambda: xlsx([["张援朝"]], headers=["姓名", "电话"]),
-            "第一行缺少必填列：身份证号、级别、离退休类别。请使用导入模板。",
+            "表头行（第 1 行）缺少必填列：身份证号、级别、离退休类别。"
+            "请按导入模板命名这些列，或指定文件中的哪一列对应它们。",
         ),
         (lambda: xlsx([]), "工作表只有列标题，没有干部数据。"),
     ],
@@ -287,7 +288,7 @@ def test_malformed_and_wrong_format_files_give_a_clear_error_and_write_nothing(h
 
 
 def test_a_file_with_too_many_rows_is_refused(homes, monkeypatch):
-    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 1)
+    monkeypatch.setattr(roster_import, "MAX_ROWS", 1)
     with schema_context("huangpu"):
         report = cadre_import(source=xlsx(good_rows()), user=None, commit=True)
         assert [str(p) for p in report.problems] == ["文件超过 1 行；请拆分成多个文件导入。"]
@@ -295,7 +296,7 @@ def test_a_file_with_too_many_rows_is_refused(homes, monkeypatch):
 
 
 def test_a_file_too_large_is_refused(homes, monkeypatch):
-    monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(roster_import, "MAX_FILE_BYTES", 1024)
     with schema_context("huangpu"):
         report = cadre_import(source=xlsx(good_rows()), user=None, commit=True)
         assert [str(p) for p in report.problems] == ["文件太大（0.0 MB），最大 0 MB。"]

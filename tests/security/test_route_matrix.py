@@ -93,6 +93,9 @@ CENTRE: dict[str, R] = {
     "admin/registry/cadres/import/commit/": r(
         "/admin/registry/cadres/import/commit/", "centre_admin", method="POST", data={}
     ),
+    "admin/registry/cadres/import/map/": r(
+        "/admin/registry/cadres/import/map/", "centre_admin", method="POST", data={}
+    ),
     "admin/registry/cadres/export/": r("/admin/registry/cadres/export/", "centre_admin"),
     "admin/registry/cadres/": r("/admin/registry/cadres/", "viewer", *CADRE_READERS),
     "admin/registry/cadres/mine/": r("/admin/registry/cadres/mine/", "caseworker", *CADRE_READERS),
