@@ -1,20 +1,30 @@
-"""Submissions to XLSX as a stored background job: every field that ever existed is a column, formulas neutralised."""
+"""Submissions to XLSX or CSV as a stored background job: every field that ever existed is a column, one sheet (or
+CSV file) per repeat group, formulas neutralised; rows are streamed from a server-side cursor, never all held.
+
+Big workbooks are written with XlsxWriter's `constant_memory` mode: each row goes to disk as it is written, so the
+worker's memory does not grow with the number of submissions."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
+import tempfile
+import zipfile
+from array import array
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from xlsxwriter import Workbook
 
-from forms_engine.fields import display_value, is_empty
+from forms_engine.fields import display_value
 from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
 from forms_engine.personal import PersonalView, reveal
 from forms_engine.selectors import submission_visible_queryset
@@ -23,30 +33,62 @@ from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, pr
 from tenants.text import spreadsheet_text
 
 PROGRESS_EVERY = 1000
+CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_TYPES = ("integer", "decimal", "rating")
 SKIPPED_TYPES = ("note",)
 FOLDER = "form-exports"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("xlsx", "csv")
+CONTENT_TYPES = {".xlsx": XLSX_TYPE, ".csv": "text/csv; charset=utf-8", ".zip": "application/zip"}
+# XlsxWriter turns nothing into a formula, number or link by itself: a cell holds what the export gives it.
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]+")
+
+
+def formula_safe(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def cell_safe(value: Any) -> Any:
-    """Text that a spreadsheet would read as a formula gets a leading apostrophe; characters a cell cannot hold are
-    escaped as Excel escapes them."""
-    if not isinstance(value, str):
-        return value
-    return spreadsheet_text("'" + value if value.startswith(FORMULA_START) else value)
+    """A cell's value as an XLSX file holds it: formula-like text neutralised, characters a cell cannot hold escaped
+    as Excel escapes them (XlsxWriter applies that same escaping itself, so its cells get `formula_safe` only)."""
+    value = formula_safe(value)
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def export_columns(*, form: FormDefinition) -> list[tuple[str, str]]:
     """(machine name, label) of every field of every version, merged by name in first-seen order; newest label."""
+    return [(name, label) for name, label, _children in _export_fields(form=form)]
+
+
+def export_groups(*, form: FormDefinition) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(machine name, label, child columns) of every repeat group of every version, merged like the columns."""
+    return [(name, label, children) for name, label, children in _export_fields(form=form) if children is not None]
+
+
+def _export_fields(*, form: FormDefinition) -> list[tuple[str, str, list[tuple[str, str]] | None]]:
     labels: dict[str, str] = {}
+    children: dict[str, dict[str, str]] = {}
     for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
         for spec in schema.get("fields", []):
             if spec["type"] in SKIPPED_TYPES:
                 continue
             labels[spec["name"]] = spec.get("label") or spec["name"]
-    return list(labels.items())
+            if spec["type"] == "repeat":
+                group = children.setdefault(spec["name"], {})
+                for child in spec.get("children", []):
+                    if child["type"] not in SKIPPED_TYPES:
+                        group[child["name"]] = child.get("label") or child["name"]
+    return [(name, label, list(children[name].items()) if name in children else None) for name, label in labels.items()]
 
 
 def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Submission]:
@@ -72,43 +114,206 @@ def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Sub
     return submissions
 
 
-def _answer_cell(view: PersonalView, specs: dict, kinds: dict, submission_id: int, data: dict, name: str) -> Any:
-    value = data.get(name)
-    kind = kinds.get(name)
-    if kind is None:
-        return _cell(specs.get(name), value)
-    unmasked = view.may_see(kind)
-    if unmasked and not is_empty(value):
-        view.note(submission_id, name)
-    return _cell(specs.get(name), value, personal=True, sensitive=unmasked)
+def export_filename(*, form: FormDefinition, at: dt.datetime, suffix: str = ".xlsx") -> str:
+    """The name a file is downloaded by: the form's title and the local time, e.g. 投诉登记-20261206-0930.xlsx."""
+    return f"{_file_title(form.title, form.key)}-{timezone.localtime(at):%Y%m%d-%H%M}{suffix}"
 
 
-def export_filename(*, form: FormDefinition, at: dt.datetime) -> str:
-    """The name a workbook is downloaded by: the form's title and the local time, e.g. 投诉登记-20261206-0930.xlsx."""
-    title = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", form.title).strip() or form.key
-    return f"{title[:150]}-{timezone.localtime(at):%Y%m%d-%H%M}.xlsx"
+def export_content_type(*, filename: str) -> str:
+    return CONTENT_TYPES.get(Path(filename).suffix.lower(), "application/octet-stream")
 
 
-def _cell(spec: dict | None, value: Any, *, personal: bool = False, sensitive: bool = True) -> Any:
-    """A cell of an answer; a personal one masked unless `sensitive` (the user may see its kind)."""
-    if is_empty(value):
-        return None
-    if personal and not sensitive:
-        return cell_safe(display_value(spec or {"type": "text"}, value, sensitive=False, personal=True))
-    value = reveal(value)
+def _file_title(title: str, fallback: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", title).strip()[:150] or fallback
+
+
+# Field types whose text is more than str(answer): shown through display_value, cached per distinct answer.
+LABELLED_TYPES = ("choice", "likert", "multichoice", "yesno")
+LABEL_CACHE_SIZE = 1000
+
+
+def _converter(spec: dict | None, *, masked: bool) -> Callable[[Any], Any]:
+    """How one field's non-empty stored answer becomes its cell (formula-neutralised): masked when the user may not
+    see that kind of personal data, a number for numeric fields, the choice labels for choices."""
+    if masked:
+        shown = spec or {"type": "text"}
+        return lambda value: formula_safe(display_value(shown, value, sensitive=False, personal=True))
     if spec is None:
-        return cell_safe(str(value))
-    if spec["type"] in NUMERIC_TYPES and not isinstance(value, bool):
+        return lambda value: formula_safe(str(reveal(value)))
+    kind = spec["type"]
+    if kind in NUMERIC_TYPES:
+
+        def number(value: Any) -> Any:
+            value = reveal(value)
+            if isinstance(value, bool):
+                return formula_safe(display_value(spec, value, sensitive=True, personal=False))
+            try:
+                return int(value) if kind != "decimal" else Decimal(str(value))
+            except (TypeError, ValueError, ArithmeticError):
+                return formula_safe(str(value))
+
+        return number
+    if kind in LABELLED_TYPES:
+        labels: dict[Any, Any] = {}
+
+        def labelled(value: Any) -> Any:
+            value = reveal(value)
+            key = tuple(value) if isinstance(value, list) else value
+            try:
+                return labels[key]
+            except KeyError:
+                text = formula_safe(display_value(spec, value, sensitive=True, personal=False))
+                if len(labels) < LABEL_CACHE_SIZE:
+                    labels[key] = text
+                return text
+            except TypeError:  # an unhashable answer: not cached
+                return formula_safe(display_value(spec, value, sensitive=True, personal=False))
+
+        return labelled
+    if kind in ("file", "repeat"):
+        return lambda value: formula_safe(display_value(spec, reveal(value), sensitive=True, personal=False))
+    return lambda value: formula_safe(str(reveal(value)))
+
+
+class _Answers:
+    """One version's answers as cells for one user; notes the submissions whose personal data was shown in full."""
+
+    def __init__(self, *, view: PersonalView, specs: dict[str, dict], kinds: dict[str, str], shown: _Shown):
+        self.view, self.specs, self.kinds, self.shown = view, specs, kinds, shown
+        self.plans: dict[int, list[tuple[str, Callable[[Any], Any], bool]]] = {}
+
+    def _plan(self, columns: list[tuple[str, str]]) -> list[tuple[str, Callable[[Any], Any], bool]]:
+        plan = self.plans.get(id(columns))
+        if plan is None:
+            plan = []
+            for name, _label in columns:
+                kind = self.kinds.get(name)
+                masked = kind is not None and not self.view.may_see(kind)
+                plan.append((name, _converter(self.specs.get(name), masked=masked), kind is not None and not masked))
+            self.plans[id(columns)] = plan
+        return plan
+
+    def cells(self, submission_id: int, data: dict, columns: list[tuple[str, str]]) -> list[Any]:
+        out: list[Any] = []
+        for name, convert, noted in self._plan(columns):
+            value = data.get(name)
+            if value is None or value == "" or value == [] or value == {}:
+                out.append(None)
+                continue
+            if noted:
+                self.shown.note(submission_id, name)
+            out.append(convert(value))
+        return out
+
+
+class _Shown:
+    """Which submissions and fields were exported unmasked, for the access log (compact: one int per submission)."""
+
+    def __init__(self):
+        self.ids: array = array("q")
+        self.fields: set[str] = set()
+
+    def note(self, submission_id: int, name: str) -> None:
+        if not self.ids or self.ids[-1] != submission_id:
+            self.ids.append(submission_id)
+        self.fields.add(name)
+
+
+class _XlsxOut:
+    """One workbook, one sheet per table, rows flushed to disk as they are written (XlsxWriter constant_memory)."""
+
+    def __init__(self, path: Path, tables: list[tuple[str, list[str]]]):
+        self.workbook = Workbook(str(path), XLSX_OPTIONS)
+        bold = self.workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.sheets = []
+        self.rows = []
+        used: set[str] = set()
+        for title, header in tables:
+            sheet = self.workbook.add_worksheet(_sheet_name(title, used))
+            sheet.freeze_panes(1, 0)
+            sheet.set_column(0, max(len(header) - 1, 0), 16)
+            sheet.write_row(0, 0, [formula_safe(text) for text in header], bold)
+            self.sheets.append(sheet)
+            self.rows.append(1)
+
+    def append(self, table: int, values: list[Any]) -> None:
+        row = self.rows[table]
+        sheet = self.sheets[table]
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            if type(value) is str:
+                sheet.write_string(row, column, value)
+            elif isinstance(value, int | float | Decimal):
+                sheet.write_number(row, column, float(value) if isinstance(value, Decimal) else value)
+            else:
+                sheet.write_string(row, column, str(value))
+        self.rows[table] = row + 1
+
+    def close(self) -> None:
+        self.workbook.close()
+
+    def discard(self) -> None:
+        for sheet in self.sheets:  # the row files XlsxWriter keeps open until close()
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+            if getattr(sheet, "row_data_filename", None):
+                Path(sheet.row_data_filename).unlink(missing_ok=True)
+
+
+class _CsvOut:
+    """One CSV (UTF-8 with BOM, so Excel reads Chinese) per table; several tables are zipped together."""
+
+    def __init__(self, path: Path, tables: list[tuple[str, list[str]]], names: list[str]):
+        self.path = path
+        self.folder = tempfile.TemporaryDirectory(dir=path.parent, prefix=".csv-")
+        self.names = names
+        self.files = [
+            (Path(self.folder.name) / f"{i}.csv").open("w", encoding="utf-8-sig", newline="")
+            for i in range(len(tables))
+        ]
+        self.writers = [csv.writer(handle) for handle in self.files]
+        for writer, (_title, header) in zip(self.writers, tables, strict=True):
+            writer.writerow([formula_safe(text) for text in header])
+
+    def append(self, table: int, values: list[Any]) -> None:
+        self.writers[table].writerow(values)
+
+    def close(self) -> None:
+        for handle in self.files:
+            handle.close()
         try:
-            return int(value) if spec["type"] != "decimal" else Decimal(str(value))
-        except (ValueError, ArithmeticError):
-            return cell_safe(str(value))
-    return cell_safe(display_value(spec, value, sensitive=True, personal=False))
+            if len(self.files) == 1:
+                os.replace(self.files[0].name, self.path)
+                return
+            with zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for handle, name in zip(self.files, self.names, strict=True):
+                    archive.write(handle.name, arcname=name)
+        finally:
+            self.folder.cleanup()
+
+    def discard(self) -> None:
+        for handle in self.files:
+            handle.close()
+        self.folder.cleanup()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """A sheet name Excel accepts (31 characters, none of []:*?/\\), unique in the workbook."""
+    base = SHEET_NAME_BAD.sub("-", title).strip("'") or "Sheet"
+    name, n = base[:31], 1
+    while name.lower() in used:
+        n += 1
+        name = f"{base[: 31 - len(str(n)) - 1]}-{n}"
+    used.add(name.lower())
+    return name
 
 
 @transaction.atomic
 def submissions_export_start(*, form: FormDefinition, user, params: dict | None = None) -> ExportJob:
-    """Record an export job and queue it for a worker once the transaction commits."""
+    """Record an export job and queue it for a worker once the transaction commits; `params` holds the list's
+    filters and the file format (xlsx, the default, or csv)."""
     from tenants.tasks import centre_task_enqueue
 
     job = ExportJob.objects.create(form=form, created_by=user, params=params or {})
@@ -121,8 +326,15 @@ def submissions_export_start(*, form: FormDefinition, user, params: dict | None 
     return job
 
 
+def _rows(submissions: QuerySet[Submission]) -> Iterator[tuple]:
+    """The submissions' fields the export needs, from a server-side cursor, CHUNK_SIZE rows at a time."""
+    rows = submissions.values_list("pk", "receipt", "created_at", "state", "cadre__name", "version_id", "data")
+    return rows.iterator(chunk_size=CHUNK_SIZE)
+
+
 def submissions_export_write(*, job: ExportJob) -> ExportJob:
-    """Write the job's XLSX (openpyxl write-only), counting progress; the job ends done or failed with the reason."""
+    """Write the job's file (XLSX or CSV, a zip of CSVs when the form has repeat groups), counting progress; the job
+    ends done or failed with the reason."""
     from forms_engine.services import personal_marks
 
     claimed = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
@@ -132,68 +344,102 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
         job.refresh_from_db()
         return job  # already run (a task delivered twice) or running elsewhere
     job.refresh_from_db()
+    out: _XlsxOut | _CsvOut | None = None
+    partial: Path | None = None
     try:
         form = job.form
         user = job.created_by
+        kind = job.params.get("format") or "xlsx"
+        if kind not in FORMATS:
+            raise ValueError(f"unknown export format {kind!r}")
         view = PersonalView(user=user, marked=personal_marks(form_id=form.pk))
         columns = export_columns(form=form)
+        groups = export_groups(form=form)
         states = {s["key"]: str(s["label"]) for s in form.workflow.get("states", [])}
         submissions = export_queryset(form=form, user=user, params=job.params).order_by("created_at", "pk")
         total = submissions.count()
         ExportJob.objects.filter(pk=job.pk).update(total=total, done=0)
-        specs: dict[int, dict[str, dict]] = {}
-        kinds: dict[int, dict[str, str]] = {}
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=_("Submissions")[:31])
-        sheet.append(
-            [_("Receipt number"), _("Submitted at"), _("State"), _("Cadre")]
-            + [cell_safe(label) for _n, label in columns]
-        )
+
+        receipt_label = _("Receipt number")
+        tables = [
+            (
+                _("Submissions"),
+                [receipt_label, _("Submitted at"), _("State"), _("Cadre")] + [label for _n, label in columns],
+            )
+        ]
+        tables += [
+            (label, [receipt_label, _("Row number")] + [child for _n, child in children])
+            for _n, label, children in groups
+        ]
+        suffix = ".xlsx" if kind == "xlsx" else ".zip" if groups else ".csv"
+        target, relative = private_file_new(schema_name=connection.schema_name, folder=FOLDER, suffix=suffix)
+        partial = target.with_name(f".{target.name}.part")
+        if kind == "xlsx":
+            out = _XlsxOut(partial, tables)
+        else:
+            title = _file_title(form.title, form.key)
+            names = [f"{title}.csv"] + [f"{title}-{_file_title(label, name)}.csv" for name, label, _c in groups]
+            out = _CsvOut(partial, tables, names)
+
+        answers: dict[int, _Answers] = {}
+        shown = _Shown()
         done = 0
-        rows = submissions.values_list("pk", "receipt", "created_at", "state", "cadre__name", "version_id", "data")
-        for submission_id, receipt, created_at, state, cadre_name, version_id, data in rows.iterator(chunk_size=2000):
-            if version_id not in specs:
+        for submission_id, receipt, created_at, state, cadre_name, version_id, data in _rows(submissions):
+            reader = answers.get(version_id)
+            if reader is None:
                 schema = FormVersion.objects.filter(pk=version_id).values_list("schema", flat=True).get()
-                specs[version_id] = {spec["name"]: spec for spec in schema.get("fields", [])}
-                kinds[version_id] = view.kinds(version_id=version_id, specs=schema.get("fields", []))
-            version_specs, version_kinds = specs[version_id], kinds[version_id]
+                fields = schema.get("fields", [])
+                specs = {spec["name"]: spec for spec in fields}
+                specs.update({c["name"]: c for spec in fields for c in spec.get("children", [])})
+                kinds = view.kinds(version_id=version_id, specs=fields)
+                reader = answers[version_id] = _Answers(view=view, specs=specs, kinds=kinds, shown=shown)
             data = data or {}
-            sheet.append(
+            out.append(
+                0,
                 [
                     receipt,
                     timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M"),
-                    cell_safe(states.get(state, state)),
-                    cell_safe(cadre_name) if cadre_name else None,
+                    formula_safe(states.get(state, state)),
+                    formula_safe(cadre_name) if cadre_name else None,
                 ]
-                + [_answer_cell(view, version_specs, version_kinds, submission_id, data, name) for name, _l in columns]
+                + reader.cells(submission_id, data, columns),
             )
+            for table, (name, _label, children) in enumerate(groups, start=1):
+                rows = data.get(name)
+                if not isinstance(rows, list):
+                    continue
+                for number, child in enumerate(rows, start=1):
+                    if isinstance(child, dict):
+                        out.append(table, [receipt, number] + reader.cells(submission_id, child, children))
             done += 1
             if done % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done=done)
-        if view.shown:
+        if shown.ids:
             access_log_record(
                 user=user,
                 action="export",
                 channel="export",
                 model="Submission",
-                record_ids=view.shown,
-                fields=view.logged_fields(form.key),
+                record_ids=shown.ids,
+                fields=sorted(f"{form.key}:{name}" for name in shown.fields),
             )
-        target, job.path = private_file_new(schema_name=connection.schema_name, folder=FOLDER, suffix=".xlsx")
-        partial = target.with_name(f".{target.name}.part")
-        try:
-            workbook.save(partial)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        out.close()
+        out = None
+        os.replace(partial, target)
+        job.path = relative
         job.finished_at = timezone.now()
-        job.filename = export_filename(form=form, at=job.finished_at)
+        job.filename = export_filename(form=form, at=job.finished_at, suffix=suffix)
         job.status, job.done, job.total = ExportJob.Status.DONE, done, total
         job.save(update_fields=["status", "done", "total", "path", "filename", "finished_at"])
     except Exception as exc:  # noqa: BLE001 - any failure is the job's outcome, shown to the user
+        if out is not None:
+            out.discard()
         job.refresh_from_db()
         job.status, job.error, job.finished_at = ExportJob.Status.FAILED, f"{type(exc).__name__}: {exc}", timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
     return job
 
 

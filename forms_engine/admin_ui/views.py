@@ -21,7 +21,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from forms_engine import services
 from forms_engine.admin_ui.forms import DefinitionForm, FieldForm, SubmissionFilterForm
 from forms_engine.exports import (
-    XLSX_TYPE,
+    FORMATS,
+    export_content_type,
     export_job_discard,
     export_job_file,
     export_queryset,
@@ -633,6 +634,8 @@ class ExportCreateView(View):
             params = {
                 k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.cleaned_data.items() if v
             }
+        if request.POST.get("format") in FORMATS:
+            params["format"] = request.POST["format"]
         submissions_export_start(form=form, user=request.user, params=params)
         messages.success(request, _("The export has started; it is listed below."))
         return redirect("forms_engine:export_list")
@@ -692,5 +695,8 @@ class ExportDownloadView(FormsView):
             record_ids=submissions.values_list("pk", flat=True),
             fields=sorted({s["name"] for v in job.form.versions.all() for s in v.schema.get("fields", [])}),
         )
-        fallback = f"{job.form.key}.xlsx"
-        return private_file_response(path, filename=job.filename or fallback, content_type=XLSX_TYPE, fallback=fallback)
+        fallback = f"{job.form.key}{path.suffix}"
+        filename = job.filename or fallback
+        return private_file_response(
+            path, filename=filename, content_type=export_content_type(filename=filename), fallback=fallback
+        )

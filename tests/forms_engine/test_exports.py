@@ -1,7 +1,11 @@
 """Submissions export: merged columns across versions, neutralised formulas, masking per creator, progress, the task."""
 
+import codecs
+import csv
 import datetime as dt
 import io
+import zipfile
+from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
@@ -14,7 +18,7 @@ from openpyxl import load_workbook
 
 from forms_engine import exports
 from forms_engine.exports import submissions_export_start, submissions_export_write
-from forms_engine.models import ExportJob
+from forms_engine.models import ExportJob, Submission
 from forms_engine.services import (
     form_create,
     form_field_add,
@@ -136,3 +140,176 @@ def test_the_export_is_queued_on_commit_and_runs_as_a_centre_task(centres, djang
         job.refresh_from_db()
         assert (job.status, job.done) == ("done", 2)
         assert [row[0] for row in sheet_rows(job)[1:]] == [first.receipt, second.receipt]
+
+
+# ---------------------------------------------------------------- repeat groups, CSV, streaming
+
+PHONE = "13812345678"
+
+
+def group_form():
+    """Two repeat groups (visitors with a personal phone, gifts) beside a plain question."""
+    form = form_create(title="走访/记录", key="grouped", purpose="visit")
+    form_field_add(form=form, name="topic", field_type="text", label="主题")
+    form_field_add(form=form, name="visitors", field_type="repeat", label="同行人员")
+    form_field_add(form=form, name="visitor", field_type="text", label="姓名", group="visitors")
+    form_field_add(form=form, name="visitor_phone", field_type="phone", label="电话", group="visitors")
+    form_field_add(form=form, name="gifts", field_type="repeat", label="慰问品")
+    form_field_add(form=form, name="gift", field_type="text", label="物品", group="gifts")
+    form_field_add(form=form, name="amount", field_type="integer", label="数量", group="gifts")
+    form_publish(form=form)
+    first = submission_create(
+        form=form,
+        data={
+            "topic": "春节走访",
+            "visitors": [{"visitor": "=王五", "visitor_phone": PHONE}, {"visitor": "李四"}],
+            "gifts": [{"gift": "大米", "amount": 2}],
+        },
+    )
+    second = submission_create(
+        form=form, data={"topic": "-日常", "gifts": [{"gift": "油", "amount": 1}, {"gift": "面"}]}
+    )
+    return form, first, second
+
+
+def workbook_of(job: ExportJob):
+    return load_workbook(io.BytesIO(private_file_path(job.path, schema_name="huangpu").read_bytes()))
+
+
+def values(sheet) -> list[list]:
+    return [list(row) for row in sheet.iter_rows(max_col=sheet.max_column, values_only=True)]
+
+
+def test_each_repeat_group_is_a_sheet_of_its_own_one_row_per_child_joined_by_receipt(centres):
+    with schema_context("huangpu"):
+        form, first, second = group_form()
+        admin = make_user("huangpu", "exp-admin", groups=(role_group_name(Role.CENTRE_ADMIN),))
+        viewer = make_user("huangpu", "exp-viewer", groups=(role_group_name(Role.VIEWER),))
+        job = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=admin))
+        masked = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=viewer))
+    assert (job.status, job.done, job.filename[-5:]) == ("done", 2, ".xlsx")
+    workbook = workbook_of(job)
+    assert workbook.sheetnames == ["提交记录", "同行人员", "慰问品"]
+    main, visitors, gifts = (workbook[name] for name in workbook.sheetnames)
+    assert values(main) == [
+        ["回执编号", "提交时间", "状态", "军休干部", "主题", "同行人员", "慰问品"],
+        [first.receipt, local(first.created_at), "已提交", None, "春节走访", "2 行", "1 行"],
+        [second.receipt, local(second.created_at), "已提交", None, "'-日常", None, "2 行"],
+    ]
+    assert values(visitors) == [
+        ["回执编号", "序号", "姓名", "电话"],
+        [first.receipt, 1, "'=王五", PHONE],
+        [first.receipt, 2, "李四", None],
+    ]
+    assert values(gifts) == [
+        ["回执编号", "序号", "物品", "数量"],
+        [first.receipt, 1, "大米", 2],
+        [second.receipt, 1, "油", 1],
+        [second.receipt, 2, "面", None],
+    ]
+    # The header stays in view and stands out; a formula-like answer is text.
+    assert [sheet.freeze_panes for sheet in (main, visitors, gifts)] == ["A2", "A2", "A2"]
+    assert main["A1"].font.b is True and visitors["C2"].data_type == "s"
+    # A viewer may not see phone numbers: masked in the group's sheet too.
+    assert [row[3] for row in values(workbook_of(masked)["同行人员"])] == ["电话", "138****5678", None]
+
+
+def test_a_csv_export_is_one_file_or_a_zip_of_one_file_per_repeat_group(centres):
+    with schema_context("huangpu"):
+        form, first, second = two_version_form()
+        grouped, g_first, _g_second = group_form()
+        admin = make_user("huangpu", "exp-admin", groups=(role_group_name(Role.CENTRE_ADMIN),))
+        single = submissions_export_write(
+            job=ExportJob.objects.create(form=form, created_by=admin, params={"format": "csv"})
+        )
+        zipped = submissions_export_write(
+            job=ExportJob.objects.create(form=grouped, created_by=admin, params={"format": "csv"})
+        )
+        unknown = submissions_export_write(
+            job=ExportJob.objects.create(form=form, created_by=admin, params={"format": "pdf"})
+        )
+    assert (single.status, single.path[-4:], single.filename[-4:]) == ("done", ".csv", ".csv")
+    raw = private_file_path(single.path, schema_name="huangpu").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    assert list(csv.reader(io.StringIO(raw.decode("utf-8-sig")))) == [
+        ["回执编号", "提交时间", "状态", "军休干部", "主题（新）", "旧备注", "身份证号", "次数", "渠道"],
+        [first.receipt, local(first.created_at), "已受理", "", "'=1+1", "'@SUM(A1)", ID_NUMBER, "-5", ""],
+        [second.receipt, local(second.created_at), "已受理", "", "'+86 电话", "", "", "3", "'-电话"],
+    ]
+    assert (zipped.status, zipped.path[-4:], zipped.filename[-4:]) == ("done", ".zip", ".zip")
+    with zipfile.ZipFile(private_file_path(zipped.path, schema_name="huangpu")) as archive:
+        assert archive.namelist() == ["走访-记录.csv", "走访-记录-同行人员.csv", "走访-记录-慰问品.csv"]
+        files = {name: archive.read(name) for name in archive.namelist()}
+    assert all(content.startswith(codecs.BOM_UTF8) for content in files.values())
+    assert list(csv.reader(io.StringIO(files["走访-记录-同行人员.csv"].decode("utf-8-sig")))) == [
+        ["回执编号", "序号", "姓名", "电话"],
+        [g_first.receipt, "1", "'=王五", PHONE],
+        [g_first.receipt, "2", "李四", ""],
+    ]
+    assert (unknown.status, unknown.path, unknown.error) == ("failed", "", "ValueError: unknown export format 'pdf'")
+
+
+def test_a_big_export_is_read_in_chunks_from_a_server_side_cursor_and_written_exactly(centres, monkeypatch):
+    from django.db.models.sql import compiler
+
+    fetched: list[tuple[bool, int]] = []
+    original = compiler.cursor_iter
+
+    def counting(cursor, sentinel, col_count, itersize):
+        for rows in original(cursor, sentinel, col_count, itersize):
+            fetched.append((getattr(cursor, "name", None) is not None, len(rows)))
+            yield rows
+
+    with schema_context("huangpu"):
+        form = form_create(title="大量", key="many")
+        form_field_add(form=form, name="n", field_type="integer", label="编号")
+        form_field_add(form=form, name="t", field_type="text", label="文字")
+        form_publish(form=form)
+        version = form.current_version
+        Submission.objects.bulk_create(
+            Submission(form=form, version=version, data={"n": i, "t": f"+{i}"}, state="received", channel="admin")
+            for i in range(2500)
+        )
+        admin = make_user("huangpu", "exp-admin", groups=(role_group_name(Role.CENTRE_ADMIN),))
+        monkeypatch.setattr(exports, "CHUNK_SIZE", 1000)
+        monkeypatch.setattr(compiler, "cursor_iter", counting)
+        job = submissions_export_write(job=ExportJob.objects.create(form=form, created_by=admin))
+    assert (job.status, job.done, job.total) == ("done", 2500, 2500)
+    # Submissions come 1,000 at a time through a named (server-side) cursor, never all at once.
+    assert [size for named, size in fetched if named] == [1000, 1000, 500]
+    rows = sheet_rows(job)
+    assert len(rows) == 2501
+    assert [row[4:] for row in rows[1:]] == [[i, f"'+{i}"] for i in range(2500)]
+
+
+def test_the_format_is_chosen_where_the_export_starts_and_the_download_is_a_csv(
+    centres, django_capture_on_commit_callbacks
+):
+    from tests.conftest import client_for
+
+    with schema_context("huangpu"):
+        form, first, second = two_version_form()
+        admin = make_user("huangpu", "exp-admin", groups=(role_group_name(Role.CENTRE_ADMIN),))
+    client = client_for("huangpu")
+    with schema_context("huangpu"):
+        client.force_login(admin)
+    page = client.get(f"/admin/forms-engine/{form.pk}/submissions/").content.decode()
+    assert '<select name="format">' in page and '<option value="csv">' in page
+    with django_capture_on_commit_callbacks():
+        assert client.post(f"/admin/forms-engine/{form.pk}/export/", {"format": "csv"}).status_code == 302
+        assert client.post(f"/admin/forms-engine/{form.pk}/export/", {"format": "pdf"}).status_code == 302
+    connection.set_schema_to_public()
+    with schema_context("huangpu"):
+        csv_job, other = ExportJob.objects.filter(form=form).order_by("pk")
+        assert (csv_job.params, other.params) == ({"format": "csv"}, {})  # an unknown format is the default, xlsx
+        submissions_export_write(job=csv_job)
+        submissions_export_write(job=other)
+        csv_job.refresh_from_db()
+        other.refresh_from_db()
+    response = client.get(f"/admin/forms-engine/exports/{csv_job.pk}/download/")
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_job.filename in unquote(response["Content-Disposition"]) and csv_job.filename.endswith(".csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(text))] == ["回执编号", first.receipt, second.receipt]
+    response = client.get(f"/admin/forms-engine/exports/{other.pk}/download/")
+    assert response["Content-Type"] == exports.XLSX_TYPE and other.filename.endswith(".xlsx")
