@@ -159,6 +159,16 @@ class _Sheet:
     rows: Iterator[tuple]  # every row below the header
 
 
+def _names_columns(worksheet) -> bool:
+    """Whether one of the sheet's first rows names at least two roster columns."""
+    known = headers_known()
+    worksheet.reset_dimensions()
+    for row in worksheet.iter_rows(values_only=True, max_row=HEADER_SCAN_ROWS):
+        if sum(1 for cell in row if isinstance(cell, str) and header_key(cell) in known) >= 2:
+            return True
+    return False
+
+
 def _open_rows(source: IO[bytes]) -> Iterator[tuple]:
     """Check the file is a sane XLSX and return an iterator over the rows of its roster sheet, text decoded."""
     source.seek(0, io.SEEK_END)
@@ -188,6 +198,8 @@ def _open_rows(source: IO[bytes]) -> Iterator[tuple]:
     sheet = next((workbook[t] for t in titles if t in workbook.sheetnames), None)
     if sheet is None and len(workbook.worksheets) == 1:
         sheet = workbook.worksheets[0]
+    if sheet is None:  # a workbook of another system: the first sheet whose first rows name roster columns
+        sheet = next((ws for ws in workbook.worksheets if _names_columns(ws)), None)
     if sheet is None:
         raise FileRefused(
             _("The workbook has no sheet named “%(name)s”; use the import template.") % {"name": str(SHEET_TITLE)}

@@ -124,6 +124,23 @@ def test_a_merged_title_row_above_the_header_and_an_empty_column_between(homes):
         ]
 
 
+def test_the_roster_sheet_is_found_among_others_by_its_headers(homes):
+    workbook = Workbook()
+    workbook.active.title = "说明"
+    workbook.active.append(["本表由某系统导出"])
+    sheet = workbook.create_sheet("花名册")
+    sheet.append(["姓名", "身份证号", "级别", "离休/退休"])
+    sheet.append(ROW[:4])
+    workbook.create_sheet("统计")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    with schema_context("huangpu"):
+        report = cadre_import(source=buffer, user=None, commit=True)
+        assert (report.committed, report.created) == (True, 1), report.lines()
+        assert Cadre.objects.get().name == "张援朝"
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
