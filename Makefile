@@ -21,10 +21,14 @@ install: $(STAMP)
 run: install
 	$(BIN)/python deploy/dev_run.py
 
+# lint-imports holds the arrows of ARCHITECTURE.md (.importlinter); mypy (mypy.ini) loads the settings through the
+# django-stubs plugin, given a DATABASE_URL that is never connected to, so that no database is started.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=junxiu.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	DATABASE_URL=postgres://lint@127.0.0.1:1/lint $(BIN)/mypy
 
 # The browser tests drive Debian's Chromium (with CJK fonts) through Playwright; the in-page evaluator runs in Node.
 # The bureau's PDFs (WeasyPrint) need Pango and the same CJK fonts.

@@ -16,7 +16,7 @@ SESSION_KEY = "cadre_id"
 
 def cadre_session_salt() -> str:
     """Signatures are per centre: a value copied from one centre's session means nothing on another."""
-    return f"content.cadre-session:{connection.schema_name}"
+    return f"content.cadre-session:{connection.schema_name}"  # type: ignore[attr-defined]  # django-tenants' connection
 
 
 def cadre_session_id(request: Any) -> int | None:

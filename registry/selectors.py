@@ -377,7 +377,8 @@ def trips_returned(*, cadres: QuerySet[Cadre], until: dt.date) -> list[tuple[int
     from registry.models import TripAbroad
 
     trips = TripAbroad.objects.filter(cadre__in=cadres, returned_on__isnull=False, returned_on__lte=until)
-    return list(trips.values_list("pk", "returned_on", "cadre__liaison_id"))
+    rows = trips.values_list("pk", "returned_on", "cadre__liaison_id")
+    return [(pk, day, liaison) for pk, day, liaison in rows if day is not None]
 
 
 def trip_cadre_ids(*, ids: Collection[int]) -> dict[int, int]:

@@ -7,6 +7,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -303,7 +304,7 @@ def scorecard_results_compute(*, scorecard: Scorecard) -> list[dict]:
     states = [s for s in centre_states(period=period) if not s.retired]
     ids = [s.centre.pk for s in states]
     grids = facts_grids(periods=[period], codes=[i.indicator.code for i in items], centre_ids=ids)
-    results = []
+    results: list[dict[str, Any]] = []
     for state in states:
         cells: dict[str, dict] = {}
         earned = 0.0
@@ -369,9 +370,9 @@ def improvement_actions(*, centre: Centre | None = None, year: int | None = None
         actions = actions.filter(centre=centre)
     if year is not None:
         actions = actions.filter(year=year)
-    actions = list(actions)
-    wanted = {(a.centre_id, a.indicator.code, str(y)) for a in actions for y in (a.year, a.year + 1)}
-    values = defaultdict(lambda: None)
+    rows = list(actions)
+    wanted = {(a.centre_id, a.indicator.code, str(y)) for a in rows for y in (a.year, a.year + 1)}
+    values: defaultdict[tuple[int, str, str], Any] = defaultdict(lambda: None)
     if wanted:
         for centre_id, code, period, value in Fact.objects.filter(
             centre_id__in={w[0] for w in wanted},
@@ -380,14 +381,17 @@ def improvement_actions(*, centre: Centre | None = None, year: int | None = None
             breakdown="",
         ).values_list("centre_id", "indicator", "period", "value"):
             values[(centre_id, code, period)] = value
-    for action in actions:
+    for action in rows:
         before = values[(action.centre_id, action.indicator.code, str(action.year))]
         after = values[(action.centre_id, action.indicator.code, str(action.year + 1))]
-        action.value_before, action.value_after = before, after
-        action.improved = change_is_good(action.indicator, after, before)
-        action.before_text = format_value(action.indicator, before)
-        action.after_text = format_value(action.indicator, after)
-    return actions
+        vars(action).update(
+            value_before=before,
+            value_after=after,
+            improved=change_is_good(action.indicator, after, before),
+            before_text=format_value(action.indicator, before),
+            after_text=format_value(action.indicator, after),
+        )
+    return rows
 
 
 def centre_figures(*, centre: Centre, period: Period) -> dict:

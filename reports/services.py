@@ -114,7 +114,7 @@ def centre_facts_refresh(*, centre: Centre, year: int, today: dt.date | None = N
                 seconds=time.monotonic() - started,
             )
     except Exception as exc:  # recorded for the bureau to see; the old facts stay
-        connection.set_schema_to_public()
+        connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' connection
         CentreRefresh.objects.filter(pk=state.pk).update(
             status=CentreRefresh.Status.FAILED, attempted_at=timezone.now(), error=_reason(exc)[:2000]
         )
@@ -309,7 +309,7 @@ def improvement_action_create(
         errors["owner"] = _("Name who is responsible.")
     if due_on is None:
         errors["due_on"] = _("Give a due date such as 2027-06-30.")
-    if errors:
+    if errors or indicator is None or due_on is None:
         raise ValidationError(errors)
     return ImprovementAction.objects.create(
         centre=centre,

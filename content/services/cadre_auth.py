@@ -75,7 +75,7 @@ def login_code_send(*, phone: str, address: str) -> None:
             cadre=cadre, phone_hash=phone_hash, code_hash=_code_hash(phone_hash, code), expires_at=now + CODE_TTL
         )
         text = _("Your log-in code is %(code)s, valid for 10 minutes. Do not tell it to anyone.") % {"code": code}
-        key = f"cadre-login:{connection.schema_name}:{row.pk}"
+        key = f"cadre-login:{connection.schema_name}:{row.pk}"  # type: ignore[attr-defined]  # django-tenants' connection
 
         def send() -> None:
             try:
@@ -113,7 +113,7 @@ def login_code_verify(*, phone: str, code: str, address: str) -> int:
                 row.used_at = now
             row.save(update_fields=["attempts", "used_at"])
             outcome = "ok" if good else "wrong"
-    if outcome == "ok" and cadre_served_by_id(row.cadre_id) is not None:
+    if outcome == "ok" and row is not None and cadre_served_by_id(row.cadre_id) is not None:
         return row.cadre_id
     rate_limit_count(limit=ADDRESS_VERIFY_LIMIT, ident=address)
     messages = {

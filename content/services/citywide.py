@@ -20,7 +20,7 @@ from content.bureau.models import CitywideItem
 from content.models import HomePage, NoticePage, PolicyPage, SectionPage
 
 # Titles of the sections a city-wide item lands in when the centre has none yet (stored as data, like demo text).
-SECTION_TITLES = {SectionPage.Kind.NOTICES: "通知公告", SectionPage.Kind.POLICIES: "政策文件"}
+SECTION_TITLES: dict[str, str] = {SectionPage.Kind.NOTICES: "通知公告", SectionPage.Kind.POLICIES: "政策文件"}
 ITEM_FIELDS = ("kind", "title", "date", "document_number", "issuing_body", "effective_date", "summary", "body")
 
 

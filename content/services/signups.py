@@ -79,7 +79,7 @@ def signup_cancel(*, signup_id: int, cadre_id: int, now: dt.datetime | None = No
     signup = (
         SignUp.objects.select_for_update().filter(pk=signup_id, cadre_id=cadre_id).first() if page is not None else None
     )
-    if signup is None or signup.status == SignUp.Status.CANCELLED:
+    if page is None or signup is None or signup.status == SignUp.Status.CANCELLED:
         raise ValidationError(_("There is no such sign-up to cancel."))
     if page.signup_state(now) == "started":
         raise ValidationError(_("The activity has started; please tell the centre by phone instead."))
@@ -96,7 +96,7 @@ def signup_cancel(*, signup_id: int, cadre_id: int, now: dt.datetime | None = No
         return None
     first.status, first.promoted_at = SignUp.Status.SIGNED_UP, now
     first.save(update_fields=["status", "promoted_at", "changed_at"])
-    schema, promoted = connection.schema_name, first.pk
+    schema, promoted = connection.schema_name, first.pk  # type: ignore[attr-defined]  # django-tenants' connection
     transaction.on_commit(
         lambda: centre_task_enqueue(schema_name=schema, func=PROMOTION_TELL, kwargs={"signup_id": promoted})
     )
@@ -113,7 +113,7 @@ def signup_promotion_tell(*, signup_id: int, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     morning = quiet_hours_end(now=now)
     if morning is not None:
-        schema = connection.schema_name
+        schema = connection.schema_name  # type: ignore[attr-defined]  # django-tenants' connection
         centre_task_schedule_once(
             schema_name=schema,
             name=f"signup-promoted-{schema}-{signup_id}",
