@@ -247,7 +247,7 @@ class _TransferActionView(View):
 class TransferApproveView(_TransferActionView):
     def perform(self, transfer, request) -> None:
         cadre_transfer_approve(
-            transfer=transfer, user=request.user, approval_reference=request.POST.get("approval_reference", "")[:100]
+            transfer=transfer, user=request.user, approval_reference=request.POST.get("approval_reference", "")
         )
 
     def success_message(self, transfer) -> str:

@@ -316,6 +316,12 @@ def cadre_transfer_approve(
     transfer = CadreTransfer.objects.select_for_update().get(pk=transfer.pk)
     if transfer.state != CadreTransfer.State.REQUESTED:
         raise ValidationError(_("Only a requested transfer can be approved."))
+    approval_reference = approval_reference.strip()
+    limit = CadreTransfer._meta.get_field("approval_reference").max_length
+    if len(approval_reference) > limit:
+        raise ValidationError(
+            _("The approval reference may be at most %(limit)d characters.") % {"limit": limit}, code="max_length"
+        )
     approved_on = approved_on or _today()
     _not_in_future(approved_on, "approved_on", _("The approval date"))
     _not_before(approved_on, transfer.requested_on, "approved_on", _("The approval date"), _("the request date"))

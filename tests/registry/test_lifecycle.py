@@ -616,6 +616,13 @@ def test_transfer_screens_request_approve_and_hand_over(wang_with_records):
     client.post(f"/admin/registry/lifecycle/transfers/{transfer.pk}/execute/")
     with schema_context("huangpu"):
         assert Cadre.objects.filter(pk=wang.pk).exists()
+    # A reference longer than its field is refused with a message, not cut short.
+    too_long = client.post(
+        f"/admin/registry/lifecycle/transfers/{transfer.pk}/approve/", {"approval_reference": "号" * 101}, follow=True
+    )
+    assert "批准文号最多 100 个字。" in too_long.content.decode()
+    with schema_context("huangpu"):
+        assert CadreTransfer.objects.get().state == "requested"
     client.post(
         f"/admin/registry/lifecycle/transfers/{transfer.pk}/approve/", {"approval_reference": "沪退役〔2026〕3号"}
     )
