@@ -76,10 +76,12 @@ def _widget(spec: dict) -> tuple[str, str]:
 
 
 class _Choices:
-    """Choices of a field, the people lists read once per render."""
+    """Choices of a field, the people lists read once per render. A signed-in user (the admin) picks a person through a
+    searchable chooser instead of a list; a public form has no one to pick from."""
 
     def __init__(self, user) -> None:
         self.user = user
+        self.choosers = bool(getattr(user, "is_authenticated", False))
         self._cadres: list[tuple[str, str]] | None = None
         self._staff: list[tuple[str, str]] | None = None
 
@@ -109,11 +111,27 @@ class _Choices:
             return [("yes", _("Yes")), ("no", _("No"))]
         if kind == "rating":
             return [(str(n), str(n)) for n in range(1, 6)]
+        if kind in ("cadre", "staff") and self.choosers:
+            return []
         if kind == "cadre":
             return self.cadres()
         if kind == "staff":
             return self.staff()
         return []
+
+    def chooser(self, spec: dict, value: Any, *, html_name: str, id: str) -> str:  # noqa: A002
+        """The chooser widget of a person field, showing the chosen person if the user may see them."""
+        from registry.admin_ui.choosers import CadreChooserWidget, StaffChooserWidget
+        from registry.selectors import cadre_visible_queryset, staff_visible_queryset
+
+        if spec["type"] == "cadre":
+            widget, people = CadreChooserWidget(), cadre_visible_queryset(user=self.user)
+        else:
+            widget, people = StaffChooserWidget(), staff_visible_queryset(user=self.user)
+        chosen = None
+        if str(value or "").isdigit():
+            chosen = people.only("pk", "name").filter(pk=int(value)).first()
+        return widget.render(html_name, chosen, attrs={"id": id})
 
 
 def _as_input(spec: dict, value: Any) -> Any:
@@ -179,6 +197,9 @@ def _item(spec: dict, value: Any, *, key: str, html_name: str, errors: dict, cho
         {"value": v, "label": label, "selected": v in item["values"], "id": f"{item['id']}-{i}"}
         for i, (v, label) in enumerate(choices.of(spec))
     ]
+    if spec["type"] in ("cadre", "staff") and choices.choosers:
+        item["template"] = TEMPLATE % "chooser"
+        item["chooser"] = choices.chooser(spec, shown, html_name=html_name, id=item["id"])
     if spec["type"] == "integer":
         item["step"] = "1"
     if spec["type"] == "file":

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
 
+from registry.admin_ui.choosers import cadre_chooser_viewset, staff_chooser_viewset
 from registry.admin_ui.menu import permission_menu_register
 from registry.admin_ui.viewsets import REGISTRY_MENU_HOOK, VIEWSETS
 from registry.roles import PERSONAL_DATA
@@ -40,7 +41,7 @@ permission_menu_register(REGISTRY_MENU_HOOK, MENU_ITEMS)
 
 @hooks.register("register_admin_viewset")
 def register_registry_viewsets():
-    return VIEWSETS
+    return [*VIEWSETS, cadre_chooser_viewset, staff_chooser_viewset]
 
 
 @hooks.register("register_permissions")

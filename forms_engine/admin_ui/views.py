@@ -33,11 +33,11 @@ from forms_engine.models import ExportJob, FormDefinition, FormField, Submission
 from forms_engine.personal import PersonalView, answers_seal, personal_fields
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
 from forms_engine.selectors import access_form_by_id, access_submission_by_id, form_list_for_user
+from registry.admin_ui.choosers import CadreChooserWidget, StaffChooserWidget
 from registry.selectors import (
     access_cadre_by_id,
     cadre_visible_queryset,
     staff_active_by_id,
-    staff_choices,
     staff_names,
 )
 from registry.services import access_log_record
@@ -45,7 +45,6 @@ from tenants.private_files import private_file_response
 from tenants.roles import Role
 
 PAGE_SIZE = 50
-CADRE_CHOICES = 1000
 
 
 def is_builder(user) -> bool:
@@ -362,11 +361,11 @@ class SubmissionFillView(FormsView):
         return _("Fill in “%(title)s”") % {"title": self.form_def.title}
 
     def _render(self, *, data=None, errors=None, add_row=None, cadre_id: str = ""):
-        cadres = cadre_visible_queryset(user=self.request.user).order_by("name", "pk").values_list("pk", "name")
+        cadres = cadre_visible_queryset(user=self.request.user).only("pk", "name")
+        chosen = cadres.filter(pk=int(cadre_id)).first() if cadre_id.isdigit() else None
         return self.render_page(
             form=self.form_def,
-            cadres=[(str(pk), name) for pk, name in cadres[:CADRE_CHOICES]],
-            cadre_id=cadre_id,
+            cadre_chooser=CadreChooserWidget().render("cadre", chosen, attrs={"id": "fe-cadre-link"}),
             **fill_context(version=self.version, data=data, errors=errors, user=self.request.user, add_row=add_row),
         )
 
@@ -499,7 +498,9 @@ class SubmissionDetailView(FormsView):
             transitions=services.submission_transitions(submission=submission) if can_move else [],
             can_move=can_move,
             can_edit=services.form_user_can(form=form, user=user, action="edit"),
-            staff=staff_choices() if can_move else [],
+            assign_chooser=(
+                StaffChooserWidget().render("staff", submission.assignee, attrs={"id": "fe-assign"}) if can_move else ""
+            ),
         )
         return context
 

@@ -169,6 +169,14 @@ def test_id_numbers_show_only_to_who_may_see_them_and_are_kept_when_untouched(hu
         assert reveal(kept["idno"]) == number
         full = fill_context(version=form.current_version, data=submission.data, user=admin)
         assert f'value="{number}"' in render(full) and full["sensitive_shown"] == ["idno"]
-        # The cadre list is what the user may see: a viewer may see every cadre, names only.
-        choices = [c["label"] for c in masked_context["fields"][1]["choices"]]
-        assert sorted(choices) == sorted(["王德胜", "曾国平", "赵建华"])
+        # A signed-in user picks the cadre through the searchable chooser (scoped: tests/registry/test_choosers.py);
+        # a public form (no user) has no chooser and no one to pick.
+        who = masked_context["fields"][1]
+        assert (who["template"], who["choices"]) == ("forms_engine/fields/chooser.html", [])
+        assert 'new Chooser("fe-who", {"modalUrl": "/admin/registry/choose/cadre/"});' in html
+        public = fill_context(version=form.current_version)
+        assert (public["fields"][1]["template"], public["fields"][1]["choices"]) == (
+            "forms_engine/fields/select.html",
+            [],
+        )
+        assert "Chooser" not in render(public)

@@ -125,6 +125,27 @@ CENTRE: dict[str, R] = {
     "admin/registry/lifecycle/transfers/<int:pk>/execute/": r(
         "/admin/registry/lifecycle/transfers/{transfer}/execute/", "centre_admin"
     ),
+    # the person choosers of admin forms: those who may view cadres (staff), each listing only whom they may see
+    "admin/registry/choose/cadre/": r("/admin/registry/choose/cadre/", "caseworker", *CADRE_READERS),
+    "admin/registry/choose/cadre/results/": r(
+        "/admin/registry/choose/cadre/results/?q=w", "caseworker", *CADRE_READERS
+    ),
+    "admin/registry/choose/cadre/chosen/<str:pk>/": r(
+        "/admin/registry/choose/cadre/chosen/{cadre}/", "caseworker", *CADRE_READERS
+    ),
+    "admin/registry/choose/cadre/chosen-multiple/": r(
+        "/admin/registry/choose/cadre/chosen-multiple/?id={cadre}", "caseworker", *CADRE_READERS
+    ),
+    "admin/registry/choose/staff/": r("/admin/registry/choose/staff/", "caseworker", "centre_admin", "viewer"),
+    "admin/registry/choose/staff/results/": r(
+        "/admin/registry/choose/staff/results/?q=l", "caseworker", "centre_admin", "viewer"
+    ),
+    "admin/registry/choose/staff/chosen/<str:pk>/": r(
+        "/admin/registry/choose/staff/chosen/{staff}/", "caseworker", "centre_admin", "viewer"
+    ),
+    "admin/registry/choose/staff/chosen-multiple/": r(
+        "/admin/registry/choose/staff/chosen-multiple/?id={staff}", "caseworker", "centre_admin", "viewer"
+    ),
     # forms engine: the visit form is filled and read by caseworkers, built by centre admins
     "admin/forms-engine/": r("/admin/forms-engine/", "caseworker", *CADRE_READERS, "editor"),
     "admin/forms-engine/new/": r("/admin/forms-engine/new/", "centre_admin"),
