@@ -6,6 +6,7 @@ Prints, one per line (medians of --runs runs):
   sweep_items_created     how many due items that sweep created (all centres)
   resweep_s               the same sweep again with nothing changed
   resweep_items_created   how many items the second sweep created (expected 0)
+  resweep_queries         SQL statements the second sweep ran per centre
   deliveries_per_s        SMS messages through delivery_send to the file backend (claim, send, mark sent)
 Uses its own database on the embedded server and its own centres, benchrem01…benchrem16; the data is made once and
 kept (a later run only clears the due items and deliveries).
@@ -42,7 +43,7 @@ from django_tenants.utils import schema_context  # noqa: E402
 from forms_engine.models import FormDefinition  # noqa: E402
 from forms_engine.services import form_publish  # noqa: E402
 from notifications.delivery import delivery_queue, delivery_send  # noqa: E402
-from notifications.models import Delivery, DueItem  # noqa: E402
+from notifications.models import Delivery, DueItem, ReminderRule  # noqa: E402
 from notifications.services import due_items_sweep  # noqa: E402
 from registry.demo import demo_registry_create  # noqa: E402
 from registry.models import Cadre  # noqa: E402
@@ -122,14 +123,22 @@ def _clear(codes: list[str]) -> None:
         with schema_context(code):
             with connection.cursor() as cursor:
                 cursor.execute("TRUNCATE notifications_delivery, notifications_dueitem")
+            ReminderRule.objects.update(made_on=None)  # as before the day's first sweep: nothing made for today yet
 
 
-def _sweep_all(codes: list[str]) -> tuple[float, int]:
+def _sweep_all(codes: list[str], queries: list[int] | None = None) -> tuple[float, int]:
     created = 0
+
+    def count(execute, sql, params, many, context):
+        if queries is not None:
+            queries.append(1)
+        return execute(sql, params, many, context)
+
     started = time.perf_counter()
-    for code in codes:
-        with schema_context(code):
-            created += due_items_sweep(today=TODAY).created
+    with connection.execute_wrapper(count):
+        for code in codes:
+            with schema_context(code):
+                created += due_items_sweep(today=TODAY).created
     return time.perf_counter() - started, created
 
 
@@ -175,7 +184,9 @@ def main() -> None:
         seconds, items = _sweep_all(codes)
         sweeps.append(seconds)
         created.append(items)
-        seconds, items = _sweep_all(codes)
+        statements: list[int] = []
+        seconds, items = _sweep_all(codes, statements)
+        resweep_queries = len(statements) / len(codes)
         resweeps.append(seconds)
         recreated.append(items)
         rates.append(_deliveries(codes[0], args.deliveries))
@@ -188,6 +199,7 @@ def main() -> None:
     print(f"sweep_items_created: {int(statistics.median(created))}")
     print(f"resweep_s: {statistics.median(resweeps):.2f}")
     print(f"resweep_items_created: {max(recreated)}")
+    print(f"resweep_queries: {resweep_queries:.0f}")
     print(f"deliveries_per_s: {statistics.median(rates):.0f}")
 
 

@@ -179,11 +179,12 @@ def submission_evidence(
     cadre_ids: Collection[int] | None,
     created_since: dt.datetime | None = None,
     changed_since: dt.datetime | None = None,
+    limit: int | None = None,
 ) -> list[tuple[int | None, object, dt.datetime, object]]:
     """(cadre id, the answer naming a cadre, created at, the day answered or created at) of the submissions of a form.
 
     Those with all of `answers` (containment, so the GIN index on the answers serves it), concerning one of
-    `cadre_ids` (None: any), created since `created_since` or made or changed since `changed_since`.
+    `cadre_ids` (None: any), created since `created_since` or made or changed since `changed_since`; at most `limit`.
     """
     submissions = Submission.objects.filter(form__key=form_key)
     if changed_since is not None:
@@ -195,4 +196,5 @@ def submission_evidence(
     if cadre_ids is not None:
         submissions = submissions.filter(Q(cadre_id__in=list(cadre_ids)) | Q(data__cadre__in=sorted(cadre_ids)))
     answered_day = f"data__{date_field}" if date_field else "created_at"
-    return list(submissions.values_list("cadre_id", "data__cadre", "created_at", answered_day))
+    rows = submissions.values_list("cadre_id", "data__cadre", "created_at", answered_day)
+    return list(rows if limit is None else rows[:limit])

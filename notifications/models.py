@@ -57,6 +57,11 @@ class ReminderRule(models.Model):
     active = models.BooleanField(_("active"), default=True)
     # When the sweep last read this rule's evidence: the next one reads only what changed since (None: read it all).
     swept_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the sweep last made this rule's items for: the day, the rule's settings (a digest) and the moment (wall
+    # clock). With the same day and settings and no cadre, trip or staff changed since, a sweep makes nothing new.
+    made_on = models.DateField(null=True, blank=True, editable=False)
+    made_for = models.CharField(max_length=32, blank=True, editable=False)
+    made_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("reminder rule")
@@ -120,6 +125,7 @@ class DueItem(models.Model):
         indexes = [
             models.Index(fields=["assignee", "state", "due_on"]),
             models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["rule", "created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from registry.selectors import (
     cadre_queryset_matching,
     cadres_active_by_id,
     health_check_days,
+    people_last_changes,
     staff_head_id,
     staff_head_phone,
     staff_ids,
@@ -193,27 +195,85 @@ def due_items_sweep(
     Everything the sweep stamps (items made, done, overdue, escalated; the rule's evidence check) carries `now`, so a
     sweep can also be run as of a past moment (the demo's history). `rules` (keys) limits the making and fulfilling
     to those rules; overdue marking and escalation always cover every item.
-    Idempotent: a second sweep with nothing changed creates and changes nothing.
+    Idempotent: a second sweep with nothing changed creates and changes nothing, and reads little: a rule already
+    made for today, with the same settings and no cadre, trip or staff changed since, is not made again.
     """
-    now = now or timezone.now()
+    started = timezone.now()  # the wall clock, which the registry's change stamps are compared with
+    now = now or started
     today = today or timezone.localdate(now)
     result = SweepResult()
-    working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
     chosen = ReminderRule.objects.filter(active=True)
     if rules is not None:
         chosen = chosen.filter(key__in=list(rules))
-    head = staff_head_id()  # who answers where no liaison does
+    changes = people_last_changes()
+    working, head = None, None
     for rule in chosen:
+        digest = _rule_digest(rule)
+        if _unchanged(rule, today, digest, changes, _subject_records(rule)):
+            # Nothing new to make; visit records are read by what changed since the last sweep, training records
+            # (no history) every time, and the rest only when the registry's records they come from changed.
+            kind, evidence = _fulfilment(rule), _evidence_records(rule)
+            if kind in ("form", "training") or (evidence and not _unchanged(rule, today, digest, changes, evidence)):
+                result.done += _fulfil(rule, today, now, made=0)
+            continue
+        if working is None:
+            working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
+            head = staff_head_id()  # who answers where no liaison does
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
-            result.created += _create_for_cadres(rule, today, working, now, head)
+            made = _create_for_cadres(rule, today, working, now, head)
         else:
-            result.created += _create_each(rule, today, working, now, head)
-        result.done += _fulfil(rule, today, now)
+            made = _create_each(rule, today, working, now, head)
+        result.created += made
+        result.done += _fulfil(rule, today, now, made=made)
+        ReminderRule.objects.filter(pk=rule.pk).update(made_on=today, made_for=digest, made_at=started)
     result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=now
     )
     result.escalated = _escalate(today, now)
     return result
+
+
+def _fulfilment(rule: ReminderRule) -> str:
+    return next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
+
+
+def _rule_digest(rule: ReminderRule) -> str:
+    """A digest of the settings a rule's items are made and fulfilled by (an edit changes it)."""
+    settings = [
+        rule.subject,
+        rule.subject_filter,
+        rule.cadence,
+        rule.fulfilment,
+        rule.responsible,
+        rule.lead_days,
+        rule.working_days_only,
+    ]
+    return hashlib.md5(json.dumps(settings, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+
+
+def _subject_records(rule: ReminderRule) -> set[str]:
+    """The registry's records (by pghistory kind) a rule's subjects come from."""
+    kinds = {"cadre": {"cadre"}, "staff": {"staff"}}.get(rule.subject, set())
+    if rule.cadence.get("after_field") == "trip_returned":
+        kinds.add("trip")
+    return kinds
+
+
+def _evidence_records(rule: ReminderRule) -> set[str]:
+    """The registry's records with history a rule is fulfilled by (visit records and trainings are read otherwise)."""
+    return {"health_check": {"health_check"}, "passport_handed_in": {"trip"}}.get(_fulfilment(rule), set())
+
+
+def _unchanged(rule: ReminderRule, today: dt.date, digest: str, changes: dict, kinds: set[str]) -> bool:
+    """Whether the rule's items were made for today by these settings and none of these records changed since.
+
+    A change stamped up to SETTLE before the last making counts, since its transaction may have committed after
+    that sweep read.
+    """
+    if rule.made_on != today or rule.made_for != digest or rule.made_at is None:
+        return False
+    since = rule.made_at - SETTLE
+    return all(changes.get(kind) is None or changes[kind] < since for kind in kinds)
 
 
 ITEM_COLUMNS = ("rule_id", "subject_type", "subject_id", "period_key", "period_start", "due_on", "assignee_id")
@@ -342,10 +402,16 @@ def _escalate(today: dt.date, now: dt.datetime) -> int:
     return moved
 
 
-def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime) -> int:
-    """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule."""
-    kind = next(iter(set(rule.fulfilment) & FULFILMENTS), "manual")
+def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int) -> int:
+    """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule.
+
+    `made`: how many items this sweep made for the rule. With none made and no visit record made or changed since
+    the last sweep of a form-fulfilled rule, nothing can have become done: nothing more is read or written.
+    """
+    kind = _fulfilment(rule)
     if kind == "manual":
+        return 0
+    if kind == "form" and rule.swept_at is not None and not made and not _form_news(rule):
         return 0
     pending = DueItem.objects.filter(
         rule=rule,
@@ -381,6 +447,20 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime) -> int:
             state=DueItem.State.DONE, done_at=now, fulfilled_by=kind, updated_at=now
         )
     return len(done)
+
+
+def _form_news(rule: ReminderRule) -> bool:
+    """Whether a visit record of the rule's form was made or changed, or an item of the rule made, since its last
+    sweep (by another sweep, or one that read before it)."""
+    changed = submission_evidence(
+        form_key=rule.fulfilment["form"],
+        answers=rule.fulfilment.get("answers", {}),
+        date_field=None,
+        cadre_ids=None,
+        changed_since=rule.swept_at - SETTLE,
+        limit=1,
+    )
+    return bool(changed) or DueItem.objects.filter(rule=rule, created_at__gt=rule.swept_at).exists()
 
 
 def _fulfilled(dates: Any, start: dt.date, due: dt.date, kind: str) -> bool:

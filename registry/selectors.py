@@ -332,11 +332,6 @@ def cadre_queryset_matching(
     return Cadre.objects.filter(condition)
 
 
-def cadres_changed_since(*, since: dt.datetime) -> bool:
-    """Whether any cadre was added or changed at or after `since` (a deletion cascades to the reminders' own rows)."""
-    return Cadre.objects.filter(updated_at__gte=since).exists()
-
-
 def cadres_active_by_id(*, ids: Collection[int]) -> dict[int, Cadre]:
     return {cadre.pk: cadre for cadre in Cadre.objects.filter(pk__in=list(ids), state=Cadre.State.ACTIVE)}
 
@@ -421,3 +416,24 @@ def staff_training_days(*, staff_ids: Collection[int], kind: str, since: dt.date
 
     trainings = StaffTraining.objects.filter(staff_id__in=list(staff_ids), kind=kind, date__gte=since)
     return list(trainings.values_list("staff_id", "date"))
+
+
+# What `people_last_changes` reports on: the tracked models whose rows decide what is due and what fulfils it.
+TRACKED_FOR_REMINDERS = {
+    "cadre": "CadreEvent",
+    "trip": "TripAbroadEvent",
+    "staff": "StaffEvent",
+    "health_check": "HealthCheckEvent",
+}
+
+
+def people_last_changes() -> dict[str, dt.datetime | None]:
+    """When a cadre, trip abroad, member of staff or health check was last added, changed or deleted (None: never).
+
+    Read from the pghistory events, which triggers write for every change (bulk updates and deletions too), each
+    stamped with its transaction's start.
+    """
+    return {
+        kind: apps.get_model("registry", model).objects.aggregate(at=Max("pgh_created_at"))["at"]
+        for kind, model in TRACKED_FOR_REMINDERS.items()
+    }
