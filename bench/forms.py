@@ -3,10 +3,23 @@
 Prints, one per line (medians of --runs runs):
   service_submissions_per_s   validate + store through services.submission_create, a 20-field form
   api_submissions_per_s       POST /api/forms/<key>/submissions/ through the tenant middleware, 2 threads
-  export_100k_s, export_peak_mb   100,000 submissions of a 20-field form to XLSX (forms_engine.exports), in a fresh
-                              process each run so the peak resident memory is the export's own (Django included)
+  export_floor_openpyxl_s     a bare workbook of --rows x 20 cells (export-like text and numbers), openpyxl
+                              write-only mode, in a fresh process
+  export_floor_xlsxwriter_s   the same workbook with XlsxWriter's constant_memory mode (what the export uses)
+  export_100k_s               --rows submissions of a 20-field form to XLSX (forms_engine.exports), fresh process
+  export_peak_mb              the export process's own peak resident memory (VmHWM) above its baseline
+  export_baseline_mb          that baseline: the process's resident memory just before the export starts (Python,
+                              Django, Wagtail and the apps loaded, connected, the form read)
+  export_over_fastest_floor[_cpu]  export_100k_s over the faster floor, by wall time and by CPU time
   form200_render_validate_ms  a 200-field form: rendering.fill_context + template render + submission_clean
-Run: .venv/bin/python bench/forms.py [--runs 3] [--rows 100000]
+What export_peak_mb measured before issue 14 (199 once, 297-304 later): the child's ru_maxrss, which Linux carries
+across fork and exec, so it was the larger of the export's own peak and the bench PARENT's peak when the child was
+started. Measured here: the parent holds 190 MB once Django is set up, 221 MB after migrate_schemas, and about 300 MB
+after the service and API figures and building the submissions; a child started from a 312 MB parent reports
+ru_maxrss 312 with 13 MB resident. So the figure followed the bench's own history (the 199 most likely a run whose
+parent peaked lower: rows already stored, fewer modules before issue 13), not the export, whose own growth was ~12 MB
+for 10,000 rows with the openpyxl export. Now the child resets and reads its own high-water mark.
+Run: .venv/bin/python bench/forms.py [--runs 3] [--rows 100000] [--only export]
 """
 
 from __future__ import annotations
@@ -16,7 +29,6 @@ import datetime as dt
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -234,8 +246,86 @@ def export_rows_ensure(rows: int) -> None:
             Submission.objects.bulk_create(batch)
 
 
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def high_water_reset() -> None:
+    """Start the process's high-water mark (VmHWM) again from its current resident memory (Linux 4.0+)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def high_water_mb() -> float:
+    """The peak resident memory of this process's own address space (unlike ru_maxrss, not the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+FLOOR_ROW = [
+    "6769DDF8B95E",
+    "2026-12-06 13:47",
+    "已提交",
+    "王德胜",
+    "王德胜",
+    "110***********1234",
+    "138****5678",
+    "2026-05-12",
+    "09:30",
+    "类型2",
+    "需求0、需求2",
+    88,
+    85.5,
+    3,
+    "4",
+    "否",
+    "身体状况良好，精神饱满。身体状况良好，精神饱满。",
+    "思想稳定",
+    "子女每周探望",
+    "希望增加文体活动",
+]
+
+
+def floor_child(writer: str, rows: int) -> None:
+    """A bare workbook of `rows` x 20 cells in this (fresh) process, the writer's fastest streaming mode; prints JSON
+    with seconds."""
+    import tempfile
+
+    import xlsxwriter
+    from openpyxl import Workbook
+
+    path = Path(tempfile.mkdtemp()) / "floor.xlsx"
+    started, cpu = time.perf_counter(), time.process_time()
+    if writer == "openpyxl":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("floor")
+        for i in range(rows):
+            sheet.append([i, *FLOOR_ROW[1:]])
+        workbook.save(path)
+    else:
+        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        sheet = workbook.add_worksheet("floor")
+        for i in range(rows):
+            sheet.write_row(i, 0, [i, *FLOOR_ROW[1:]])
+        workbook.close()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    path.unlink()
+    path.parent.rmdir()
+    print(json.dumps({"seconds": elapsed, "cpu": cpu}))
+
+
+def floor_measure(writer: str, rows: int) -> dict:
+    command = [sys.executable, __file__, "--child-floor", writer, "--rows", str(rows)]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def export_child() -> None:
-    """One export in this (fresh) process; prints JSON with seconds, peak MB and rows written."""
+    """One export in this (fresh) process; prints JSON with seconds, the baseline resident memory just before the
+    export, the peak above it (ru_maxrss is the process's high-water mark) and rows written."""
     from django.contrib.auth import get_user_model
 
     try:
@@ -249,16 +339,18 @@ def export_child() -> None:
         user = get_user_model().objects.get(username=USERNAME)
         form = FormDefinition.objects.get(key=EXPORT_FORM)
         job = ExportJob.objects.create(form=form, created_by=user, params={})
-        started = time.perf_counter()
+        high_water_reset()
+        baseline_mb = rss_mb()
+        started, cpu = time.perf_counter(), time.process_time()
         job = submissions_export_write(job=job)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        peak_mb = high_water_mb() - baseline_mb
         if job.status != ExportJob.Status.DONE:
             raise SystemExit(f"export failed: {job.error}")
         done = job.done
         export_job_discard(job=job)
         job.delete()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "count": done}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mb": peak_mb, "baseline_mb": baseline_mb, "count": done}))
 
 
 def export_measure() -> dict:
@@ -295,18 +387,55 @@ def form200_ms(user, runs: int) -> float | None:
         return statistics.median(timings)
 
 
+def export_report(args) -> None:
+    """The export figures: both writers' floors and the export, run in turn (each in a fresh process), so the three
+    meet the same load; the ratios are printed for wall time and for CPU time (steadier on a shared machine)."""
+    connection.set_schema_to_public()
+    export_rows_ensure(args.rows)
+    size = "100k" if args.rows == 100_000 else str(args.rows)
+    floors: dict[str, list[dict]] = {"openpyxl": [], "xlsxwriter": []}
+    exports = []
+    for _ in range(args.runs):
+        for writer, runs in floors.items():
+            runs.append(floor_measure(writer, args.rows))
+        exports.append(export_measure())
+    for writer, runs in floors.items():
+        print(f"export_floor_{writer}_s: {statistics.median(r['seconds'] for r in runs):.2f}")
+    if any(e.get("missing") for e in exports):
+        print(f"export_{size}_s: n/a (forms_engine.exports.submissions_export_write not available)")
+        return
+    counts = {e["count"] for e in exports}
+    if counts != {args.rows}:
+        raise SystemExit(f"expected {args.rows} rows per export, got {sorted(counts)}")
+    seconds = statistics.median(e["seconds"] for e in exports)
+    print(f"export_{size}_s: {seconds:.2f}")
+    print(f"export_peak_mb: {statistics.median(e['peak_mb'] for e in exports):.0f}")
+    print(f"export_baseline_mb: {statistics.median(e['baseline_mb'] for e in exports):.0f}")
+    for measure, unit in (("seconds", ""), ("cpu", "_cpu")):
+        fastest = min(statistics.median(r[measure] for r in runs) for runs in floors.values())
+        print(f"export_over_fastest_floor{unit}: {statistics.median(e[measure] for e in exports) / fastest:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--service", type=int, default=1000, help="submissions per service run")
     parser.add_argument("--api", type=int, default=300, help="submissions per thread per API run")
+    parser.add_argument("--only", choices=["export"], help="measure the export figures only")
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-floor", choices=["openpyxl", "xlsxwriter"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_export:
         export_child()
         return
+    if args.child_floor:
+        floor_child(args.child_floor, args.rows)
+        return
     user = centre_ready()
+    if args.only == "export":
+        export_report(args)
+        return
     service_rate(user, 50)  # warm up (caches, connections)
     rates = [service_rate(user, args.service) for _ in range(args.runs)]
     print(f"service_submissions_per_s: {statistics.median(rates):.0f}")
@@ -317,18 +446,7 @@ def main() -> None:
     finally:
         gunicorn_stop(server)
     print(f"api_submissions_per_s: {api:.0f}")
-    connection.set_schema_to_public()
-    export_rows_ensure(args.rows)
-    exports = [export_measure() for _ in range(args.runs)]
-    if any(e.get("missing") for e in exports):
-        print("export_100k_s: n/a (forms_engine.exports.submissions_export_write not available)")
-    else:
-        counts = {e["count"] for e in exports}
-        if counts != {args.rows}:
-            raise SystemExit(f"expected {args.rows} rows per export, got {sorted(counts)}")
-        size = "100k" if args.rows == 100_000 else str(args.rows)
-        print(f"export_{size}_s: {statistics.median(e['seconds'] for e in exports):.2f}")
-        print(f"export_peak_mb: {statistics.median(e['peak_mb'] for e in exports):.0f}")
+    export_report(args)
     ms = form200_ms(user, runs=max(20, args.runs))
     print(
         "form200_render_validate_ms: n/a (forms_engine.rendering not available)"

@@ -225,8 +225,9 @@ class _XlsxOut:
     def __init__(self, path: Path, tables: list[tuple[str, list[str]]]):
         self.workbook = Workbook(str(path), XLSX_OPTIONS)
         bold = self.workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        self.sheets = []
-        self.rows = []
+        self.sheets: list[Any] = []
+        self.writers: list[tuple[Callable[..., int], Callable[..., int]]] = []
+        self.rows: list[int] = []
         used: set[str] = set()
         for title, header in tables:
             sheet = self.workbook.add_worksheet(_sheet_name(title, used))
@@ -234,20 +235,23 @@ class _XlsxOut:
             sheet.set_column(0, max(len(header) - 1, 0), 16)
             sheet.write_row(0, 0, [formula_safe(text) for text in header], bold)
             self.sheets.append(sheet)
+            self.writers.append((sheet._write_string, sheet._write_number))
             self.rows.append(1)
 
     def append(self, table: int, values: list[Any]) -> None:
         row = self.rows[table]
-        sheet = self.sheets[table]
+        # write_string/write_number without their A1-notation wrapper (the row loop's largest single cost); the
+        # cell is typed here, so nothing is guessed from the text (XLSX_OPTIONS would refuse to guess anyway).
+        write_string, write_number = self.writers[table]
         for column, value in enumerate(values):
             if value is None:
                 continue
             if type(value) is str:
-                sheet.write_string(row, column, value)
-            elif isinstance(value, int | float | Decimal):
-                sheet.write_number(row, column, float(value) if isinstance(value, Decimal) else value)
+                write_string(row, column, value)
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                write_number(row, column, float(value) if isinstance(value, Decimal) else value)
             else:
-                sheet.write_string(row, column, str(value))
+                write_string(row, column, str(value))
         self.rows[table] = row + 1
 
     def close(self) -> None:
