@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin_ui.choosers import CadreChooserWidget
+
 
 class PhoneForm(forms.Form):
     phone = forms.CharField(
@@ -39,4 +41,4 @@ class OutingReturnForm(forms.Form):
 
 
 class AccessCodeIssueForm(forms.Form):
-    cadre_id = forms.IntegerField(label=_("Cadre number in the registry"), min_value=1)
+    cadre_id = forms.IntegerField(label=_("cadre"), min_value=1, widget=CadreChooserWidget())

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from registry.admin_ui.choosers import StaffChooserWidget
 from registry.lifecycle import (
     APPROVE_PERMISSION,
     cadre_death_record,
@@ -39,7 +40,10 @@ class ReceptionForm(forms.Form):
     ceremony_on = forms.DateField(label=gettext_lazy("welcome ceremony held on"), widget=DATE, required=False)
     first_visit_on = forms.DateField(label=gettext_lazy("first home visit on"), widget=DATE, required=False)
     liaison = forms.ModelChoiceField(
-        label=gettext_lazy("liaison"), queryset=Staff.objects.filter(active=True), required=False
+        label=gettext_lazy("liaison"),
+        queryset=Staff.objects.filter(active=True),
+        required=False,
+        widget=StaffChooserWidget(),
     )
     checklist = forms.MultipleChoiceField(
         label=gettext_lazy("Checklist"), widget=forms.CheckboxSelectMultiple, required=False

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from registry.admin_ui.choosers import StaffChooserWidget
 from registry.models import ALL_CADRES_PERMISSION, AccessLog, Cadre, RestHome, Staff
 from registry.selectors import HEALTH_FLAGS, can_see_field, staff_for_user
 
@@ -50,6 +51,7 @@ def cadre_form_class(*, user, creating: bool) -> type[forms.Form]:
     fields = forms.fields_for_model(Cadre, fields=names, widgets=widgets)
     if "id_number" in fields:
         fields["id_number"].required = True
+    fields["liaison"].widget = StaffChooserWidget()
     if not user.has_perm(ALL_CADRES_PERMISSION):
         staff = staff_for_user(user)
         home_id = staff.rest_home_id if staff else None

@@ -166,3 +166,29 @@ def test_only_those_who_may_view_people_open_the_choosers_and_none_creates_anyon
     assert results(caseworker, CADRES) == ["王德胜", "曾国平"]  # the modal opens without a "create" tab
     with schema_context("huangpu"):
         assert Cadre.objects.count() == 3
+
+
+def test_every_admin_form_that_picks_a_person_uses_a_chooser_and_saves_the_chosen_id(huangpu_people):
+    wang, zeng, liaison = huangpu_people["wang"], huangpu_people["zeng"], huangpu_people["liaison"]
+    admin = login("huangpu", "ch-admin", Role.CENTRE_ADMIN)
+    pages = {
+        f"/admin/registry/cadres/{wang.pk}/edit/": ("id_liaison", "staff"),
+        f"/admin/registry/lifecycle/cadres/{zeng.pk}/receive/": ("id_liaison", "staff"),
+        "/admin/content/access-codes/": ("id_cadre_id", "cadre"),
+    }
+    for url, (field_id, kind) in pages.items():
+        html = admin.get(url).content.decode()
+        assert f'new Chooser("{field_id}", {{"modalUrl": "/admin/registry/choose/{kind}/"}});' in html, url
+        assert "<select" not in html.split(f'id="{field_id}-chooser"')[0].rsplit("<label", 1)[-1], url
+        assert "wagtailadmin/js/chooser-widget.js" in html, url
+    # wang's page shows his liaison chosen, by name
+    assert re.findall(r"data-chooser-title [^>]*>([^<]+)<", admin.get(next(iter(pages))).content.decode()) == ["李联络"]
+    response = admin.post(
+        f"/admin/registry/lifecycle/cadres/{zeng.pk}/receive/", {"received_on": "2026-03-02", "liaison": liaison.pk}
+    )
+    assert response.status_code == 302
+    with schema_context("huangpu"):
+        zeng.refresh_from_db()
+        assert (zeng.received_on, zeng.liaison_id) == (dt.date(2026, 3, 2), liaison.pk)
+    response = admin.post("/admin/content/access-codes/", {"cadre_id": wang.pk})
+    assert response.status_code == 200 and "王德胜" in response.content.decode()
