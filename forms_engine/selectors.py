@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -198,3 +198,10 @@ def submission_evidence(
     answered_day = f"data__{date_field}" if date_field else "created_at"
     rows = submissions.values_list("cadre_id", "data__cadre", "created_at", answered_day)
     return list(rows if limit is None else rows[:limit])
+
+
+def submission_last_change(*, form_key: str) -> dt.datetime | None:
+    """When a submission of the form was last made or changed (None: never); one step down an index."""
+    form = FormDefinition.objects.filter(key=form_key).values("pk")[:1]
+    latest = Submission.objects.filter(form_id=Subquery(form)).order_by("-updated_at")
+    return next(iter(latest.values_list("updated_at", flat=True)[:1]), None)

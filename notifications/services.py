@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from forms_engine.selectors import form_exists, form_field_names, submission_evidence
+from forms_engine.selectors import form_exists, form_field_names, submission_evidence, submission_last_change
 from notifications.calendar import (
     DATA_DIR,
     Period,
@@ -206,6 +206,7 @@ def due_items_sweep(
     if rules is not None:
         chosen = chosen.filter(key__in=list(rules))
     changes = people_last_changes()
+    forms: dict[str, dt.datetime | None] = {}  # form key → when a record of it was last made or changed
     working, head = None, None
     for rule in chosen:
         digest = _rule_digest(rule)
@@ -214,19 +215,21 @@ def due_items_sweep(
             # (no history) every time, and the rest only when the registry's records they come from changed.
             kind, evidence = _fulfilment(rule), _evidence_records(rule)
             if kind in ("form", "training") or (evidence and not _unchanged(rule, today, digest, changes, evidence)):
-                result.done += _fulfil(rule, today, now, made=0)
+                result.done += _fulfil(rule, today, now, made=0, forms=forms)[0]
             continue
         if working is None:
             working = WorkingDays(today - dt.timedelta(days=400), today + dt.timedelta(days=400))
             head = staff_head_id()  # who answers where no liaison does
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
-            made = _create_for_cadres(rule, today, working, now, head)
+            made, late = _create_for_cadres(rule, today, working, now, head)
         else:
-            made = _create_each(rule, today, working, now, head)
+            made, late = _create_each(rule, today, working, now, head)
         result.created += made
-        result.done += _fulfil(rule, today, now, made=made)
+        done, done_late = _fulfil(rule, today, now, made=made, forms=forms)
+        result.done += done
+        result.overdue += late - done_late  # made late and still not done
         ReminderRule.objects.filter(pk=rule.pk).update(made_on=today, made_for=digest, made_at=started)
-    result.overdue = DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
+    result.overdue += DueItem.objects.filter(state=DueItem.State.OPEN, due_on__lt=today).update(
         state=DueItem.State.OVERDUE, updated_at=now
     )
     result.escalated = _escalate(today, now)
@@ -276,6 +279,8 @@ def _unchanged(rule: ReminderRule, today: dt.date, digest: str, changes: dict, k
     return all(changes.get(kind) is None or changes[kind] < since for kind in kinds)
 
 
+# Past this many ids or keys a query reads the rule's rows or records whole rather than send the list.
+MANY = 500
 ITEM_COLUMNS = ("rule_id", "subject_type", "subject_id", "period_key", "period_start", "due_on", "assignee_id")
 ITEM_ALIASES = ("_rule", "_type", "_subject", "_key", "_start", "_due", "_assignee")  # the SELECT's, in that order
 # What every new item starts with besides its key, and when it was made and changed (the sweep's moment, twice).
@@ -283,17 +288,22 @@ ITEM_DEFAULTS = "state, escalation_level, fulfilled_by, waived_reason, created_a
 ITEM_TYPES = ("bigint", "text", "bigint", "text", "date", "date", "bigint")  # of ITEM_COLUMNS, for unnest
 
 
-def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime, head: int | None) -> int:
-    """Items for subjects with periods of their own (N days after a date), staff and the centre: built in Python."""
+def _create_each(
+    rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime, head: int | None
+) -> tuple[int, int]:
+    """Items for subjects with periods of their own (N days after a date), staff and the centre: built in Python.
+
+    Returns how many were made and how many of those were made already late (overdue).
+    """
     subjects = _subjects(rule, today, head)
     wanted = [(subject, period) for subject in subjects for period in _periods(rule, subject, today)]
     # Only what is not there yet is built and inserted, so an unchanged re-sweep writes nothing; the unique key
     # still guards against a concurrent sweep (ON CONFLICT DO NOTHING).
-    existing = set(
-        DueItem.objects.filter(rule=rule, period_key__in={period.key for _subject, period in wanted}).values_list(
-            "subject_type", "subject_id", "period_key"
-        )
-    )
+    keys = {period.key for _subject, period in wanted}
+    mine = DueItem.objects.filter(rule=rule)
+    if len(keys) <= MANY:  # a long list of keys costs more to send than the rule's other items to read
+        mine = mine.filter(period_key__in=keys)
+    existing = set(mine.values_list("subject_type", "subject_id", "period_key"))
     rows = [
         (rule.pk, subject.type, subject.id, period.key, period.start, due_date(rule.cadence, period, working),
          subject.assignee_id)
@@ -301,24 +311,38 @@ def _create_each(rule: ReminderRule, today: dt.date, working: WorkingDays, now: 
         if (subject.type, subject.id, period.key) not in existing
     ]  # fmt: skip
     if not rows:
-        return 0
+        return 0, 0
     arrays = ", ".join(f"%s::{kind}[]" for kind in ITEM_TYPES)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, {ITEM_DEFAULTS}) "  # noqa: S608 - names from the model
-            f"SELECT q.*, %s, 0, '', '', %s, %s FROM unnest({arrays}) q ON CONFLICT DO NOTHING",
-            (DueItem.State.OPEN, now, now, *(list(column) for column in zip(*rows, strict=True))),
+            f"SELECT q.*, CASE WHEN q.due_on < %s THEN %s ELSE %s END, 0, '', '', %s, %s "
+            f"FROM unnest({arrays}) AS q({', '.join(ITEM_COLUMNS)}) ON CONFLICT DO NOTHING RETURNING state",
+            (
+                today,
+                DueItem.State.OVERDUE,
+                DueItem.State.OPEN,
+                now,
+                now,
+                *(list(column) for column in zip(*rows, strict=True)),
+            ),
         )
-        return cursor.rowcount
+        states = [state for (state,) in cursor.fetchall()]
+        return len(states), states.count(DueItem.State.OVERDUE)
 
 
 def _create_for_cadres(
     rule: ReminderRule, today: dt.date, working: WorkingDays, now: dt.datetime, head: int | None
-) -> int:
+) -> tuple[int, int]:
     """Items for cadres under a calendar cadence share one period, so they are made by one INSERT … SELECT from the
-    cadres the rule concerns that have no item yet (ON CONFLICT DO NOTHING guards a concurrent sweep)."""
-    created = 0
+    cadres the rule concerns that have no item yet (ON CONFLICT DO NOTHING guards a concurrent sweep).
+
+    Returns how many were made and how many of those were made already late (overdue).
+    """
+    created = late = 0
     for period in _periods(rule, None, today):
+        due = due_date(rule.cadence, period, working)
+        state = DueItem.State.OVERDUE if due < today else DueItem.State.OPEN
         missing = DueItem.objects.filter(
             rule=rule, subject_type="cadre", subject_id=OuterRef("pk"), period_key=period.key
         )
@@ -333,7 +357,7 @@ def _create_for_cadres(
                 _subject=F("pk"),
                 _key=Value(period.key, output_field=CharField()),
                 _start=Value(period.start, output_field=DateField()),
-                _due=Value(due_date(rule.cadence, period, working), output_field=DateField()),
+                _due=Value(due, output_field=DateField()),
                 _assignee=assignee,
             )
             .values_list(*ITEM_ALIASES)
@@ -344,10 +368,11 @@ def _create_for_cadres(
                 f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, {ITEM_DEFAULTS}) "  # noqa: S608 - names from the model
                 f"SELECT {', '.join(f'q.{alias}' for alias in ITEM_ALIASES)}, %s, 0, '', '', %s, %s "
                 f"FROM ({select}) q ON CONFLICT DO NOTHING",
-                (DueItem.State.OPEN, now, now, *params),
+                (state, now, now, *params),
             )
             created += cursor.rowcount
-    return created
+            late += cursor.rowcount if state == DueItem.State.OVERDUE else 0
+    return created, late
 
 
 def _escalation_target(step: str, assignee_id: int | None, staff: dict[int, tuple], head_id: int | None) -> int | None:
@@ -402,17 +427,18 @@ def _escalate(today: dt.date, now: dt.datetime) -> int:
     return moved
 
 
-def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int) -> int:
+def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int, forms: dict) -> tuple[int, int]:
     """Mark done the open and overdue items of a rule that the data shows fulfilled, by one query per rule.
 
     `made`: how many items this sweep made for the rule. With none made and no visit record made or changed since
     the last sweep of a form-fulfilled rule, nothing can have become done: nothing more is read or written.
+    Returns how many items became done, and how many of those this sweep made already late.
     """
     kind = _fulfilment(rule)
     if kind == "manual":
-        return 0
-    if kind == "form" and rule.swept_at is not None and not made and not _form_news(rule):
-        return 0
+        return 0, 0
+    if kind == "form" and rule.swept_at is not None and not made and not _form_news(rule, forms):
+        return 0, 0
     pending = DueItem.objects.filter(
         rule=rule,
         state__in=[DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED],
@@ -423,7 +449,7 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int) 
     if kind == "form":  # the next sweep reads only submissions changed since this one
         ReminderRule.objects.filter(pk=rule.pk).update(swept_at=checked)
     if not rows:
-        return 0
+        return 0, 0
     # Items the last sweep already checked can only be fulfilled by a submission made or changed since; the ones
     # made since then are read in full, from their own earliest period (today's, for a daily rule).
     checked_before = rule.swept_at if kind == "form" else None
@@ -438,29 +464,25 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int) 
         for subject, days in found.items():
             evidence.setdefault(subject, []).extend(days)
     done = [
-        pk
-        for pk, subject_id, start, due, _created in rows
+        (pk, due < today and created == now)
+        for pk, subject_id, start, due, created in rows
         if _fulfilled(evidence.get(subject_id, ()), start, due, kind)
     ]
     if done:
-        DueItem.objects.filter(pk__in=done).update(
+        DueItem.objects.filter(pk__in=[pk for pk, _late in done]).update(
             state=DueItem.State.DONE, done_at=now, fulfilled_by=kind, updated_at=now
         )
-    return len(done)
+    return len(done), sum(1 for _pk, late in done if late)
 
 
-def _form_news(rule: ReminderRule) -> bool:
-    """Whether a visit record of the rule's form was made or changed, or an item of the rule made, since its last
-    sweep (by another sweep, or one that read before it)."""
-    changed = submission_evidence(
-        form_key=rule.fulfilment["form"],
-        answers=rule.fulfilment.get("answers", {}),
-        date_field=None,
-        cadre_ids=None,
-        changed_since=rule.swept_at - SETTLE,
-        limit=1,
-    )
-    return bool(changed) or DueItem.objects.filter(rule=rule, created_at__gt=rule.swept_at).exists()
+def _form_news(rule: ReminderRule, forms: dict) -> bool:
+    """Whether a record of the rule's form was made or changed, or an item of the rule made, since (SETTLE before)
+    its last sweep — by another sweep, or in a transaction that committed after that sweep read."""
+    key = rule.fulfilment["form"]
+    if key not in forms:
+        forms[key] = submission_last_change(form_key=key)
+    changed = forms[key] is not None and forms[key] >= rule.swept_at - SETTLE
+    return changed or DueItem.objects.filter(rule=rule, created_at__gt=rule.swept_at).exists()
 
 
 def _fulfilled(dates: Any, start: dt.date, due: dt.date, kind: str) -> bool:
@@ -483,8 +505,8 @@ def _evidence(
             # The day it happened: the form's own date answer (a call noted next morning counts for its day), else
             # the day it was submitted.
             date_field=rule.fulfilment.get("date_field"),
-            # Only what concerns the subjects still pending.
-            cadre_ids=None if rule.subject == ReminderRule.Subject.CENTRE else ids,
+            # Only what concerns the subjects still pending (when they are few: a long list costs more than it saves).
+            cadre_ids=None if rule.subject == ReminderRule.Subject.CENTRE or len(ids) > MANY else ids,
             changed_since=changed_since,
             created_since=None
             if changed_since is not None
@@ -494,7 +516,7 @@ def _evidence(
             subject = 0 if rule.subject == ReminderRule.Subject.CENTRE else (cadre_id or _int(answered))
             found.setdefault(subject, []).append(_day(day) or timezone.localtime(created).date())
     elif kind == "health_check":
-        for cadre_id, day in health_check_days(cadre_ids=ids, since=since):
+        for cadre_id, day in health_check_days(cadre_ids=None if len(ids) > MANY else ids, since=since):
             found.setdefault(cadre_id, []).append(day)
     elif kind == "training":
         for staff_id, day in staff_training_days(staff_ids=ids, kind=rule.fulfilment["training"], since=since):

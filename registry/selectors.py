@@ -402,11 +402,13 @@ def trip_passport_days(*, ids: Collection[int]) -> list[tuple[int, dt.date | Non
     return list(TripAbroad.objects.filter(pk__in=list(ids)).values_list("pk", "passport_handed_in_on"))
 
 
-def health_check_days(*, cadre_ids: Collection[int], since: dt.date) -> list[tuple[int, dt.date]]:
-    """(cadre id, day) of the health checks of those cadres on or after `since`."""
+def health_check_days(*, cadre_ids: Collection[int] | None, since: dt.date) -> list[tuple[int, dt.date]]:
+    """(cadre id, day) of the health checks of those cadres (None: of every cadre) on or after `since`."""
     from registry.models import HealthCheck
 
-    checks = HealthCheck.objects.filter(cadre_id__in=list(cadre_ids), date__gte=since)
+    checks = HealthCheck.objects.filter(date__gte=since)
+    if cadre_ids is not None:
+        checks = checks.filter(cadre_id__in=list(cadre_ids))
     return list(checks.values_list("cadre_id", "date"))
 
 

@@ -36,12 +36,17 @@ def test_a_resweep_with_nothing_changed_reads_almost_nothing_and_writes_nothing(
         age_registry_history()
         first = due_items_sweep(today=TODAY)
         before, rules = snapshot(), list(ReminderRule.objects.order_by("pk").values_list("pk", "made_on", "made_at"))
-        # In a savepoint: the registry's four change stamps, the rules, for each of the 12 form-fulfilled rules
-        # whether a record or an item came since, for each of the 2 training rules its pending items and trainings
-        # (no history to tell a change by), the overdue update and the escalation's read.
-        with django_assert_num_queries(2 + 4 + 1 + 12 * 2 + 2 * 2 + 1 + 1):
+        # In a savepoint: the registry's four change stamps, the rules, when a record of each of the 2 forms was
+        # last changed, for each of the 12 form-fulfilled rules whether an item came since, for each of the 2 training
+        # rules its pending items and trainings (no history to tell a change by), the overdue update and the
+        # escalation's read.
+        with django_assert_num_queries(2 + 4 + 1 + 2 + 12 + 2 * 2 + 1 + 1):
             again = due_items_sweep(today=TODAY)
         assert first.created == 21
+        # Items made already late (this year's festivals) are made overdue, and counted so, with no second write.
+        late = DueItem.objects.filter(state__in=["overdue", "escalated"])
+        assert first.overdue == late.count() == 5
+        assert set(late.values_list("created_at", flat=True)) == set(late.values_list("updated_at", flat=True))
         assert again == SweepResult(created=0, done=0, overdue=0, escalated=0)
         assert snapshot() == before
         assert list(ReminderRule.objects.order_by("pk").values_list("pk", "made_on", "made_at")) == rules
