@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -16,16 +20,20 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.models import Schedule
+from django_q.tasks import async_task
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.models import Centre, Domain
-from tenants.setup import centre_setup_run
+from tenants.setup import centre_setup_run, centre_setup_steps
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]{1,29}$")
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 DOMAIN_PATTERN = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
 RESERVED_CODES = frozenset({"public", "information_schema", "template"})
+# A spare schema: a clone of the template made ahead of time, renamed to a new centre's code on demand. Its name has
+# an underscore, which no centre code may have, and no Centre row or domain names it, so nothing serves or lists it.
+SPARE_PREFIX = "spare_"
 
 
 class ProvisioningError(Exception):
@@ -38,6 +46,16 @@ class CentreCreated:
     domain: Domain
     admin_username: str
     admin_password: str
+    from_spare: bool = False
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - started
 
 
 def _template_schema() -> str:
@@ -64,35 +82,54 @@ def centre_domain_validate(domain: str) -> None:
         raise ProvisioningError(_("The domain “%(domain)s” is already in use.") % {"domain": domain})
 
 
+@functools.cache
+def _centre_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration of the centre apps, as found on disk (read once per process: the code does not change)."""
+    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return frozenset((app, name) for app, name in loader.graph.nodes if app in labels)
+
+
+def _recorded_migrations(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')  # noqa: S608 - a schema we name
+        return set(cursor.fetchall())
+
+
 def template_pending_migrations() -> list[str]:
     """Migrations of the centre apps the template schema has not recorded; a stale template clones with tables
     missing."""
-    labels = {config.label for config in apps.get_app_configs() if config.name in settings.TENANT_APPS}
-    with schema_context(_template_schema()):
-        loader = MigrationLoader(connection)
-        return sorted(
-            f"{app}.{name}"
-            for app, name in loader.graph.nodes
-            if app in labels and (app, name) not in loader.applied_migrations
-        )
+    missing = _centre_migrations() - _recorded_migrations(_template_schema())
+    return sorted(f"{app}.{name}" for app, name in missing)
 
 
-def centre_create(*, code: str, name: str, domain: str | None = None, admin_email: str = "") -> CentreCreated:
-    """Create a centre: clone the template schema, run every app's set-up step, add its admin.
+def centre_create(
+    *,
+    code: str,
+    name: str,
+    domain: str | None = None,
+    admin_email: str = "",
+    timings: dict[str, float] | None = None,
+) -> CentreCreated:
+    """Create a centre: take a spare schema (or clone the template), run every app's set-up step, add its admin.
 
     All of it happens in one transaction (PostgreSQL DDL is transactional): a failure anywhere leaves
-    no schema, no centre row and no domain behind.
+    no schema, no centre row and no domain behind, and a spare it took is a spare again. `timings`, when given,
+    receives each step's seconds by name.
     """
-    code = (code or "").strip()
-    name = (name or "").strip()
-    domain = (domain or f"{code}.{settings.JUNXIU_BASE_DOMAIN}").strip().lower()
-    centre_code_validate(code)
-    centre_domain_validate(domain)
-    if not name:
-        raise ProvisioningError(_("A centre needs a name."))
-    if not schema_exists(_template_schema()):
-        raise ProvisioningError(_("The template schema is missing: run migrate_schemas first."))
-    pending = template_pending_migrations()
+    timings = {} if timings is None else timings
+    with _timed(timings, "validate"):
+        code = (code or "").strip()
+        name = (name or "").strip()
+        domain = (domain or f"{code}.{settings.JUNXIU_BASE_DOMAIN}").strip().lower()
+        centre_code_validate(code)
+        centre_domain_validate(domain)
+        if not name:
+            raise ProvisioningError(_("A centre needs a name."))
+    with _timed(timings, "template_check"):
+        if not schema_exists(_template_schema()):
+            raise ProvisioningError(_("The template schema is missing: run migrate_schemas first."))
+        pending = template_pending_migrations()
     if pending:
         raise ProvisioningError(
             _("The template schema is not up to date (missing %(migrations)s): run migrate_schemas first.")
@@ -102,21 +139,91 @@ def centre_create(*, code: str, name: str, domain: str | None = None, admin_emai
     password = secrets.token_urlsafe(16)
     try:
         with transaction.atomic():
-            centre = Centre.objects.create(schema_name=code, name=name, kind=Centre.Kind.CENTRE)
-            centre_domain = Domain.objects.create(domain=domain, tenant=centre, is_primary=True)
-            CloneSchema().clone_schema(_template_schema(), code, "DATA")
+            with _timed(timings, "centre_row"):
+                centre = Centre.objects.create(schema_name=code, name=name, kind=Centre.Kind.CENTRE)
+                centre_domain = Domain.objects.create(domain=domain, tenant=centre, is_primary=True)
+            with _timed(timings, "schema"):
+                from_spare = _spare_schema_take(code=code)
+                if not from_spare:
+                    CloneSchema().clone_schema(_template_schema(), code, "DATA")
             with schema_context(code):
-                centre_setup_run(centre=centre, domain=centre_domain)
-                admin = centre_user_ensure(
-                    username="admin", password=password, email=admin_email, superuser=True, one_time=True
-                )
+                for step in centre_setup_steps():
+                    with _timed(timings, f"step:{step.name}"):
+                        step.run(centre=centre, domain=centre_domain)
+                with _timed(timings, "admin_user"):
+                    admin = centre_user_ensure(
+                        username="admin", password=password, email=admin_email, superuser=True, one_time=True
+                    )
+            if settings.JUNXIU_SPARE_SCHEMAS > 0:
+                transaction.on_commit(lambda: async_task("tenants.services.spare_schemas_refill"))
     except IntegrityError as exc:
         raise ProvisioningError(
             _("The centre “%(code)s” or the domain “%(domain)s” already exists.") % {"code": code, "domain": domain}
         ) from exc
     finally:
         connection.set_schema_to_public()
-    return CentreCreated(centre=centre, domain=centre_domain, admin_username=admin.username, admin_password=password)
+    return CentreCreated(
+        centre=centre,
+        domain=centre_domain,
+        admin_username=admin.username,
+        admin_password=password,
+        from_spare=from_spare,
+    )
+
+
+def _spare_schemas() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) ORDER BY nspname", [SPARE_PREFIX]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _spare_is_current(spare: str) -> bool:
+    """A spare is current while it records exactly the template's migrations (a migration since makes it stale)."""
+    return _recorded_migrations(spare) == _recorded_migrations(_template_schema())
+
+
+def _spare_lock(cursor, spare: str) -> bool:
+    """Hold the spare until the transaction ends; False when another transaction holds it."""
+    cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [spare])
+    return bool(cursor.fetchone()[0])
+
+
+def _spare_schema_take(*, code: str) -> bool:
+    """Rename a current spare schema to `code`, in the caller's transaction; False when no spare is ready."""
+    with connection.cursor() as cursor:
+        for spare in _spare_schemas():
+            if _spare_lock(cursor, spare) and _spare_is_current(spare):
+                cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{code}"')
+                return True
+    return False
+
+
+def spare_schemas_refill(*, count: int | None = None) -> list[str]:
+    """Task: drop stale spare schemas and clone the template until `count` (JUNXIU_SPARE_SCHEMAS) are ready; returns
+    the spares made. Each is made in its own transaction, so a centre created meanwhile is never held up."""
+    count = settings.JUNXIU_SPARE_SCHEMAS if count is None else count
+    connection.set_schema_to_public()
+    if template_pending_migrations():
+        return []  # migrate_schemas has not run yet; a spare cloned now would be stale
+    ready = 0
+    for spare in _spare_schemas():
+        with transaction.atomic(), connection.cursor() as cursor:
+            if not _spare_lock(cursor, spare):
+                continue  # being taken right now
+            if _spare_is_current(spare) and ready < count:
+                ready += 1
+            else:
+                cursor.execute(f'DROP SCHEMA "{spare}" CASCADE')
+    made = []
+    for _missing in range(count - ready):
+        spare = f"{SPARE_PREFIX}{secrets.token_hex(6)}"
+        with transaction.atomic():
+            CloneSchema().clone_schema(_template_schema(), spare, "DATA")
+        made.append(spare)
+    connection.set_schema_to_public()
+    return made
 
 
 def centre_setup_sync() -> list[str]:

@@ -101,6 +101,8 @@ PUBLIC_SCHEMA_NAME = "public"
 # New centres are cloned from a template schema that migrate_schemas keeps current.
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_SCHEMA = JUNXIU_TEMPLATE_SCHEMA
+# Spare clones of the template kept ready (a django-q2 task refills them), so a new centre is a rename; 0: clone.
+JUNXIU_SPARE_SCHEMAS = int(os.environ.get("JUNXIU_SPARE_SCHEMAS", "1"))
 
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path only when the schema changes, not before every query.

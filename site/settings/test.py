@@ -15,6 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "tenants.ha
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 JUNXIU_PRIVATE_FILES = VAR_DIR / "test-private"  # noqa: F405
+JUNXIU_SPARE_SCHEMAS = 0  # a test that wants a spare makes it (tenants.services.spare_schemas_refill)
 # Test clusters run only the tasks a test queues: the centres' periodic schedules would write into shared test data.
 Q_CLUSTER = {**Q_CLUSTER, "workers": 1, "poll": 0.2, "timeout": 30, "retry": 60, "scheduler": False}  # noqa: F405
 WHITENOISE_USE_FINDERS = True

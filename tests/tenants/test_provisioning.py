@@ -1,4 +1,7 @@
-"""centre_create clones the template, sets up everything a centre needs, and refuses or rolls back cleanly."""
+"""centre_create clones the template, sets up everything a centre needs, and refuses or rolls back cleanly.
+
+Every test runs both ways a centre's schema is made: cloned on demand, and renamed from a spare cloned ahead.
+"""
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -14,11 +17,33 @@ from wagtail.models import Page, Site
 from content.models import HomePage
 from tenants import setup
 from tenants.models import Centre, Domain
-from tenants.services import ProvisioningError, centre_create, centre_retire, centre_setup_sync
+from tenants.services import (
+    SPARE_PREFIX,
+    ProvisioningError,
+    centre_create,
+    centre_retire,
+    centre_setup_sync,
+    spare_schemas_refill,
+)
 from tenants.tasks import CentreContextError, centre_task_run
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["clone", "spare"])
+def way(request, db) -> str:
+    """How the next centre's schema is made: no spare ready (clone), or one spare ready (rename)."""
+    made = spare_schemas_refill(count=1 if request.param == "spare" else 0)
+    assert spare_names() == made
+    assert len(made) == (1 if request.param == "spare" else 0)
+    return request.param
+
+
+def spare_names() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", [SPARE_PREFIX])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def snapshot():
@@ -33,8 +58,10 @@ def snapshot():
     )
 
 
-def test_create_clones_a_working_centre(centres):
+def test_create_clones_a_working_centre(centres, way):
     created = centre_create(code="jingan", name="静安区军休中心", admin_email="admin@jingan.example")
+    assert created.from_spare is (way == "spare")
+    assert spare_names() == []  # the spare became the centre; no clone is left over either way
     assert created.centre.schema_name == "jingan"
     assert created.domain.domain == "jingan.localhost"
     assert len(created.admin_password) >= 16
