@@ -222,6 +222,8 @@ def due_items_sweep(
             head = staff_head_id()  # who answers where no liaison does
         if rule.subject == ReminderRule.Subject.CADRE and "after_field" not in rule.cadence:
             made, late = _create_for_cadres(rule, today, working, now, head)
+        elif rule.subject == ReminderRule.Subject.CADRE and _after_own_date(rule):
+            made, late = _create_after_date(rule, today, now, head)
         else:
             made, late = _create_each(rule, today, working, now, head)
         result.created += made
@@ -329,6 +331,50 @@ def _create_each(
         )
         states = [state for (state,) in cursor.fetchall()]
         return len(states), states.count(DueItem.State.OVERDUE)
+
+
+def _after_own_date(rule: ReminderRule) -> bool:
+    """N calendar days after a date of the cadre's own (a trip's return, or working days, are counted in Python)."""
+    field = rule.cadence.get("after_field")
+    return bool(field) and field != "trip_returned" and not rule.cadence.get("working_days")
+
+
+def _create_after_date(rule: ReminderRule, today: dt.date, now: dt.datetime, head: int | None) -> tuple[int, int]:
+    """Items for cadres N days after a date of theirs (medical information after a transfer in), each in its own
+    period keyed by that date: one INSERT … SELECT of those with no item yet, as `_create_each` would make them."""
+    field, days = rule.cadence["after_field"], int(rule.cadence["days"])
+    key = Func(F(field), Value("YYYY-MM-DD"), function="to_char", output_field=CharField())
+    missing = DueItem.objects.filter(
+        rule=rule, subject_type="cadre", subject_id=OuterRef("pk"), period_key=OuterRef("_key")
+    )
+    liaison = Cast(Value(head), output_field=BigIntegerField())
+    assignee = liaison if rule.responsible == "head" else Coalesce(F("liaison_id"), liaison)
+    rows = (
+        _cadres(rule.subject_filter)
+        .filter(**{f"{field}__isnull": False, f"{field}__lte": today})
+        .annotate(
+            _rule=Value(rule.pk, output_field=IntegerField()),
+            _type=Value("cadre", output_field=CharField()),
+            _subject=F("pk"),
+            _key=key,
+            _start=F(field),
+            _due=Cast(F(field) + dt.timedelta(days=days), output_field=DateField()),
+            _assignee=assignee,
+        )
+        .exclude(Exists(missing))
+        .values_list(*ITEM_ALIASES)
+    )
+    select, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DueItem._meta.db_table} ({', '.join(ITEM_COLUMNS)}, {ITEM_DEFAULTS}) "  # noqa: S608 - names from the model
+            f"SELECT {', '.join(f'q.{alias}' for alias in ITEM_ALIASES)}, "
+            f"CASE WHEN q._due < %s THEN %s ELSE %s END, 0, '', '', %s, %s "
+            f"FROM ({select}) q ON CONFLICT DO NOTHING RETURNING state",
+            (today, DueItem.State.OVERDUE, DueItem.State.OPEN, now, now, *params),
+        )
+        states = [state for (state,) in cursor.fetchall()]
+    return len(states), states.count(DueItem.State.OVERDUE)
 
 
 def _create_for_cadres(

@@ -108,3 +108,19 @@ def test_a_health_check_entered_after_a_quiet_resweep_closes_the_yearly_check_up
         HealthCheck.objects.create(cadre=zhao, year=2026, date=D(2026, 11, 20))
         assert due_items_sweep(today=TODAY).done == 1
         assert items("yearly-check-up", subject_id=zhao.pk) == [("2026", "done")]
+
+
+def test_medical_information_is_due_30_days_after_each_cadres_own_transfer_in(huangpu_people):
+    wang, zeng, zhao = huangpu_people["wang"], huangpu_people["zeng"], huangpu_people["zhao"]
+    with schema_context("huangpu"):
+        Cadre.objects.filter(pk=wang.pk).update(transfer_in_date=D(2026, 11, 20))
+        Cadre.objects.filter(pk=zeng.pk).update(transfer_in_date=D(2026, 10, 1))
+        Cadre.objects.filter(pk=zhao.pk).update(transfer_in_date=D(2026, 12, 1))  # not yet: nothing due
+        HealthCheck.objects.create(cadre=zeng, year=2026, date=D(2026, 10, 15))
+        due_items_sweep(today=TODAY)
+        made = DueItem.objects.filter(rule__key="medical-info-after-transfer").order_by("subject_id")
+        assert list(made.values_list("subject_id", "period_key", "period_start", "due_on", "state", "assignee")) == [
+            (wang.pk, "2026-11-20", D(2026, 11, 20), D(2026, 12, 20), "open", huangpu_people["liaison"].pk),
+            (zeng.pk, "2026-10-01", D(2026, 10, 1), D(2026, 10, 31), "done", None),
+        ]
+        assert due_items_sweep(today=TODAY).created == 0
