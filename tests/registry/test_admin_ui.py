@@ -323,7 +323,7 @@ def test_list_queries_do_not_grow_with_the_number_of_cadres(huangpu_people, djan
             new_cadre(f"测试{seq}", seq=seq, rest_home=huangpu_people["west"], liaison=huangpu_people["liaison"])
     with django_assert_max_num_queries(30) as many:
         assert len(listed(admin.get(LIST))) == 50
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) == len(few.captured_queries) > 0, "no queries captured"
 
 
 def test_access_log_is_browsed_and_filtered_by_centre_admins_only(huangpu_people):
