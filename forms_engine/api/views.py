@@ -81,9 +81,9 @@ class FormsAPIView(generics.GenericAPIView):
             )
         return super().finalize_response(request, response, *args, **kwargs)
 
-    def form_for(self, key: str, *actions: str) -> FormDefinition:
+    def form_for(self, key: str, *actions: str, related: tuple[str, ...] = ()) -> FormDefinition:
         """The form, if the user may do one of `actions` with it; missing and forbidden both 404."""
-        form = FormDefinition.objects.filter(key=key).first()
+        form = FormDefinition.objects.filter(key=key).select_related(*related).first()
         if form is None or not any(form_user_can(form=form, user=self.request.user, action=a) for a in actions):
             raise Http404
         return form
@@ -225,7 +225,8 @@ class FormSubmissionsView(FormsAPIView):
         responses={201: SubmissionSerializer, 400: REFUSED},
     )
     def post(self, request, key: str):
-        form = self.form_for(key, "fill", "view")
+        # The current version comes with the form, so the answer's version number costs no query of its own.
+        form = self.form_for(key, "fill", "view", related=("current_version",))
         given = SubmissionWriteSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         submission = _service(
@@ -236,6 +237,8 @@ class FormSubmissionsView(FormsAPIView):
             user=request.user,
             channel="api",
         )
+        if submission.version_id == form.current_version_id:
+            submission.version = form.current_version
         return Response(self.get_serializer(submission).data, status=status.HTTP_201_CREATED)
 
 
