@@ -100,6 +100,8 @@ class CentreStorage(TenantFileSystemStorage):
         return private
 
     def _save(self, name: str, content) -> str:
+        if self._private(name):  # Django's save compares the file's group with its storage root's: make the root
+            os.makedirs(self.location, exist_ok=True)
         saved = super()._save(name, content)
         if not self._private(name):
             return saved
