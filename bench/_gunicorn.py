@@ -40,6 +40,11 @@ def gunicorn_start(**env_extra: str) -> tuple[subprocess.Popen, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    return gunicorn_wait(server, port)
+
+
+def gunicorn_wait(server: subprocess.Popen, port: int) -> tuple[subprocess.Popen, int]:
+    """Wait (up to a minute) until the server on `port` answers; returns it and its port."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

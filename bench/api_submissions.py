@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import http.client
 import io
 import json
 import os
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 
 import forms as bench_forms  # bench/forms.py: sets up Django on its own database
-from _gunicorn import _free_port
+from _gunicorn import _free_port, gunicorn_wait
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
@@ -61,17 +60,7 @@ def production_server_start() -> tuple[subprocess.Popen, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            probe.request("GET", "/", headers={"Host": "nowhere.localhost"})
-            probe.getresponse().read()
-            return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    return gunicorn_wait(server, port)
 
 
 def api_profile(user, count: int) -> None:
