@@ -98,22 +98,8 @@ def cadre_number_free_check(*, user, channel: str, id_number: str | None) -> Non
     found = list(Cadre.objects.filter(id_hash=lookup_hash(number)).values_list("pk", flat=True))
     if not found:
         return
-    ident = str(user.pk)
-    if rate_limit_exceeded(limit=ID_SEARCH_LIMIT, ident=ident):
-        raise ValidationError(
-            _("Too many searches by ID number: at most %(limit)d an hour. Please try again later.")
-            % {"limit": ID_SEARCH_LIMIT.limit},
-            code=ID_SEARCH_THROTTLED,
-        )
-    rate_limit_count(limit=ID_SEARCH_LIMIT, ident=ident)
-    access_log_record(
-        user=user,
-        action=AccessLog.Action.SEARCH,
-        channel=channel,
-        model="Cadre",
-        record_ids=found,
-        fields=["id_number"],
-    )
+    _id_answer_count(user=user)
+    _id_answer_logged(user=user, channel=channel, record_ids=found)
     raise ValidationError(
         {"id_number": ValidationError(_("A cadre with this ID number is already registered."), code=DUPLICATE_ID)}
     )
@@ -134,6 +120,11 @@ def cadre_id_search_permit(*, user) -> None:
             _("You may not search by ID number; search by name, pinyin or initials instead."),
             code=ID_SEARCH_FORBIDDEN,
         )
+    _id_answer_count(user=user)
+
+
+def _id_answer_count(*, user) -> None:
+    """Count one answer about an ID number for this user, or refuse it (ValidationError) past the hourly limit."""
     ident = str(user.pk)
     if rate_limit_exceeded(limit=ID_SEARCH_LIMIT, ident=ident):
         raise ValidationError(
@@ -144,17 +135,21 @@ def cadre_id_search_permit(*, user) -> None:
     rate_limit_count(limit=ID_SEARCH_LIMIT, ident=ident)
 
 
-def cadre_id_search(*, user, queryset, query: str, channel: str):
-    """The cadres of `queryset` with this exact ID number (a permitted search), logged with what it found."""
-    found = cadre_search(queryset, query, by_id_number=True)
+def _id_answer_logged(*, user, channel: str, record_ids: Iterable[int]) -> None:
     access_log_record(
         user=user,
         action=AccessLog.Action.SEARCH,
         channel=channel,
         model="Cadre",
-        record_ids=list(found.values_list("pk", flat=True)),
+        record_ids=record_ids,
         fields=["id_number"],
     )
+
+
+def cadre_id_search(*, user, queryset, query: str, channel: str):
+    """The cadres of `queryset` with this exact ID number (a permitted search), logged with what it found."""
+    found = cadre_search(queryset, query, by_id_number=True)
+    _id_answer_logged(user=user, channel=channel, record_ids=found.values_list("pk", flat=True))
     return found
 
 
