@@ -124,7 +124,7 @@ class CadreImportCommitView(_ImportScreen):
         if path is None:
             messages.error(request, _("The uploaded file has expired or belongs to another session; upload it again."))
             return redirect("registry:cadre_import")
-        content = base64.b64decode(decrypt(path.read_text(encoding="ascii")))
+        content = _pending_read(path)
         report = cadre_import(
             source=io.BytesIO(content), user=request.user, commit=True, mapping=_mapping(request, token)
         )
@@ -139,6 +139,11 @@ class CadreImportCommitView(_ImportScreen):
             % {"created": report.created, "updated": report.updated},
         )
         return redirect("registry:cadre_import")
+
+
+def _pending_read(path) -> bytes:
+    """The bytes of a previewed upload (kept encrypted while it waits)."""
+    return base64.b64decode(decrypt(path.read_text(encoding="ascii")))
 
 
 def _mapping(request, token: str) -> dict[str, str]:
@@ -159,7 +164,7 @@ class CadreImportMapView(_ImportScreen):
         if path is None:
             messages.error(request, _("The uploaded file has expired or belongs to another session; upload it again."))
             return redirect("registry:cadre_import")
-        content = base64.b64decode(decrypt(path.read_text(encoding="ascii")))
+        content = _pending_read(path)
         headers = roster_header_read(source=io.BytesIO(content))
         mapping = _mapping(request, token)
         for index, header in headers.items():
