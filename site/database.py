@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ENGINE = "django_tenants.postgresql_backend"
+RECOVERY_WAIT_S = 600
 
 
 def embedded_server_uri(data_dir: Path) -> str:
@@ -18,7 +22,22 @@ def embedded_server_uri(data_dir: Path) -> str:
         import pgserver
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    return pgserver.get_server(data_dir, cleanup_mode=None).get_uri()
+    # pgserver gives pg_ctl 10 s to start the server. After an unclean stop (a machine switched off) PostgreSQL first
+    # syncs and replays its data directory, which takes longer on a big one; the server keeps starting on its own,
+    # so wait for it instead of failing.
+    deadline = time.monotonic() + RECOVERY_WAIT_S
+    try:
+        return pgserver.get_server(data_dir, cleanup_mode=None).get_uri()
+    except subprocess.TimeoutExpired:
+        print(f"The embedded PostgreSQL in {data_dir} is recovering from an unclean stop…", file=sys.stderr)
+    from pgserver.utils import PostmasterInfo
+
+    while time.monotonic() < deadline:
+        info = PostmasterInfo.read_from_pgdata(data_dir)
+        if info is not None and info.is_running() and info.status == "ready":
+            return pgserver.get_server(data_dir, cleanup_mode=None).get_uri()
+        time.sleep(2)
+    raise RuntimeError(f"The embedded PostgreSQL in {data_dir} did not start; see {data_dir / 'log'}")
 
 
 def ensure_database(uri: str, name: str) -> None:
