@@ -126,11 +126,51 @@ def form_field_add(*, form: FormDefinition, name: str, field_type: str, label: s
     return field
 
 
+def form_published_names(*, form_id: int) -> set[str]:
+    """Machine names in any published version of a form (repeat groups' fields too): frozen for good."""
+    names: set[str] = set()
+
+    def walk(specs: list[dict]) -> None:
+        for spec in specs:
+            names.add(spec["name"])
+            walk(spec.get("children") or [])
+
+    for schema in FormVersion.objects.filter(form_id=form_id).values_list("schema", flat=True):
+        walk((schema or {}).get("fields") or [])
+    return names
+
+
+def _field_rename(*, field: FormField, name: str) -> None:
+    """A draft field's new machine name, and the draft's expressions and groups that named the old one."""
+    if field.bureau_locked or field.name in form_published_names(form_id=field.form_id):
+        raise ValidationError(
+            {"name": _("A field's machine name cannot be changed once a version with it is published.")}
+        )
+    if not NAME.fullmatch(name or ""):
+        raise ValidationError({"name": _("Machine names use letters, digits and _, starting with a letter.")})
+    if FormField.objects.filter(form_id=field.form_id, name=name).exclude(pk=field.pk).exists():
+        raise ValidationError({"name": _("The machine name “%(name)s” is already used.") % {"name": name}})
+    old = "${" + field.name + "}"
+    for other in FormField.objects.filter(form_id=field.form_id).exclude(pk=field.pk):
+        changed = [attr for attr in EXPRESSION_ATTRS if old in getattr(other, attr)]
+        for attr in changed:
+            setattr(other, attr, getattr(other, attr).replace(old, "${" + name + "}"))
+        if other.group == field.name:
+            other.group, changed = name, [*changed, "group"]
+        if changed:
+            other.save(update_fields=changed)
+    for attr in EXPRESSION_ATTRS:
+        setattr(field, attr, getattr(field, attr).replace(old, "${" + name + "}"))
+    field.name = name
+
+
+@transaction.atomic
 def form_field_update(*, field: FormField, **attrs: Any) -> FormField:
-    """Change a draft field; the machine name cannot change, nor can bureau fields' type and choices."""
-    if "name" in attrs and attrs["name"] != field.name:
-        raise ValidationError({"name": _("A field's machine name cannot be changed once created.")})
-    attrs.pop("name", None)
+    """Change a draft field; the machine name only until a version with it is published (the draft's expressions
+    follow the new name), never bureau fields' type and choices."""
+    name = attrs.pop("name", field.name)
+    if name != field.name:
+        _field_rename(field=field, name=name)
     if field.bureau_locked and ({"field_type", "choices"} & set(attrs)):
         raise ValidationError(_("This field comes from a bureau template: its type and choices stay."))
     unknown = set(attrs) - set(FIELD_ATTRS) - {"sort_order"}

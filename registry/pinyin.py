@@ -67,3 +67,8 @@ def name_search_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials), lower-case ASCII without spaces."""
     syllables = name_syllables(name)
     return "".join(syllables), "".join(s[0] for s in syllables if s)
+
+
+def text_syllables(text: str) -> list[str]:
+    """Pinyin of any text, read as words (长期 → chang qi, not a surname's zhang); other characters kept as they are."""
+    return [part.lower() for part in lazy_pinyin(text or "", style=Style.NORMAL, errors="default")]

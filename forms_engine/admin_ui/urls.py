@@ -3,12 +3,14 @@
 from django.urls import path
 
 from forms_engine.admin_ui import files, library, views
+from forms_engine.admin_ui.field_name import FieldNameView
 
 urlpatterns = [
     path("", views.FormListView.as_view(), name="form_list"),
     path("new/", views.FormCreateView.as_view(), name="form_create"),
     path("<int:pk>/", views.FormEditView.as_view(), name="form_edit"),
     path("<int:pk>/fields/add/", views.FieldEditView.as_view(), name="field_add"),
+    path("<int:pk>/fields/name/", FieldNameView.as_view(), name="field_name"),
     path("<int:pk>/fields/<int:field_id>/", views.FieldEditView.as_view(), name="field_edit"),
     path("<int:pk>/fields/<int:field_id>/move/", views.FieldMoveView.as_view(), name="field_move"),
     path("<int:pk>/fields/<int:field_id>/remove/", views.FieldRemoveView.as_view(), name="field_remove"),

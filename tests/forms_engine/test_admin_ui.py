@@ -88,13 +88,12 @@ def test_a_centre_admin_builds_publishes_and_edits_into_a_new_version(centres):
     # Editing after publishing edits the draft: the machine name stays, the label changes, v2 is made on publish.
     edit = f"{BASE}{form.pk}/fields/{place.pk}/"
     name_input = re.search(r'<input type="text" name="name"[^>]*>', page(admin.get(edit)))[0]
-    assert 'value="place"' in name_input and " disabled" in name_input
-    assert (
-        admin.post(
-            edit, {"name": "other", "field_type": "text", "label": "上门地点", "relevant": "${kind} = 'home'"}
-        ).status_code
-        == 302
-    )
+    assert 'value="place"' in name_input and " readonly" in name_input
+    forged = {"name": "other", "field_type": "text", "label": "上门地点", "relevant": "${kind} = 'home'"}
+    assert errors_shown(page(admin.post(edit, forged))) == ["该字段已在发布的版本中：字段名保持为“place”。"]
+    with schema_context("huangpu"):
+        assert list(form.fields.values_list("name", "label")) == [("kind", "方式"), ("place", "地点")]
+    assert admin.post(edit, {**forged, "name": "place"}).status_code == 302
     assert admin.post(f"{BASE}{form.pk}/fields/{place.pk}/move/", {"direction": "up"}).status_code == 302
     html = page(admin.get(f"{BASE}{form.pk}/"))
     assert "草稿有改动：发布后成为第 2 版。" in html

@@ -151,6 +151,7 @@ CENTRE: dict[str, R] = {
     "admin/forms-engine/new/": r("/admin/forms-engine/new/", "centre_admin"),
     "admin/forms-engine/<int:pk>/": r("/admin/forms-engine/{form}/", "centre_admin"),
     "admin/forms-engine/<int:pk>/fields/add/": r("/admin/forms-engine/{form}/fields/add/", "centre_admin"),
+    "admin/forms-engine/<int:pk>/fields/name/": r("/admin/forms-engine/{form}/fields/name/?label=方式", "centre_admin"),
     "admin/forms-engine/<int:pk>/fields/<int:field_id>/": r(
         "/admin/forms-engine/{form}/fields/{field}/", "centre_admin"
     ),
