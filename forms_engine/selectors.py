@@ -20,6 +20,22 @@ def form_list_for_user(*, user, action: str = "view") -> list[FormDefinition]:
     ]
 
 
+def title_key(title: str) -> str:
+    """A title as two titles are compared: case, spaces and full-width spaces ignored."""
+    return "".join((title or "").split()).casefold()
+
+
+def forms_with_title(*, title: str, exclude_id: int | None = None) -> list[FormDefinition]:
+    """The other forms that bear this title (compared by title_key), oldest first."""
+    wanted = title_key(title)
+    forms = FormDefinition.objects.exclude(pk=exclude_id) if exclude_id else FormDefinition.objects.all()
+    return [
+        form
+        for form in forms.order_by("created_at", "pk").only("pk", "title", "key")
+        if title_key(form.title) == wanted
+    ]
+
+
 def access_form_by_id(*, user, id: int, action: str = "view") -> FormDefinition:  # noqa: A002
     """The form, if the user may do `action` with it; missing and forbidden both 404."""
     form = FormDefinition.objects.filter(pk=id).first()

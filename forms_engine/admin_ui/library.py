@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import View
 from wagtail.admin import messages
 
-from forms_engine.admin_ui.views import BuilderMixin, FormsView
+from forms_engine.admin_ui.views import BuilderMixin, FormsView, warn_same_title
 from forms_engine.library import form_from_template, form_template_list
 from forms_engine.models import FormDefinition
 from forms_engine.xlsform import definition_export, definition_import
@@ -84,6 +84,7 @@ class FormImportView(BuilderMixin, FormsView):
                 )
                 for warning in form.import_warnings:
                     messages.warning(request, warning)
+                warn_same_title(request, form)
                 return redirect("forms_engine:form_edit", form.pk)
         return self.render_page(upload=upload, reasons=reasons)
 
@@ -132,4 +133,5 @@ class FormTemplateListView(BuilderMixin, FormsView):
             request,
             _("Form “%(title)s” created from the template as a draft; check it, then publish.") % {"title": form.title},
         )
+        warn_same_title(request, form)
         return redirect("forms_engine:form_edit", form.pk)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from forms_engine.admin_ui import files, library, views
+from forms_engine.admin_ui import builder, files, library, views
 from forms_engine.admin_ui.field_name import FieldNameView
 
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/fields/name/", FieldNameView.as_view(), name="field_name"),
     path("<int:pk>/fields/<int:field_id>/", views.FieldEditView.as_view(), name="field_edit"),
     path("<int:pk>/fields/<int:field_id>/move/", views.FieldMoveView.as_view(), name="field_move"),
+    path("<int:pk>/fields/reorder/", builder.FieldReorderView.as_view(), name="field_reorder"),
+    path("<int:pk>/preview/", builder.FormPreviewView.as_view(), name="form_preview"),
     path("<int:pk>/fields/<int:field_id>/remove/", views.FieldRemoveView.as_view(), name="field_remove"),
     path("<int:pk>/publish/", views.FormPublishView.as_view(), name="form_publish"),
     path("<int:pk>/submissions/", views.SubmissionListView.as_view(), name="submission_list"),

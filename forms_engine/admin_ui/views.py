@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -29,10 +28,16 @@ from forms_engine.exports import (
     submissions_export_start,
 )
 from forms_engine.fields import FIELD_TYPES, display_value, is_empty
-from forms_engine.models import ExportJob, FormDefinition, FormField, Submission, SubmissionChange
+from forms_engine.models import ExportJob, FormDefinition, FormField, FormVersion, Submission, SubmissionChange
 from forms_engine.personal import PersonalView, answers_seal, personal_fields
 from forms_engine.rendering import add_row_requested, data_from_post, fill_context, stored_files_discard
-from forms_engine.selectors import access_form_by_id, access_submission_by_id, form_list_for_user
+from forms_engine.selectors import (
+    access_form_by_id,
+    access_submission_by_id,
+    form_list_for_user,
+    forms_with_title,
+    title_key,
+)
 from registry.admin_ui.choosers import CadreChooserWidget, StaffChooserWidget
 from registry.selectors import (
     access_cadre_by_id,
@@ -91,7 +96,37 @@ class BuilderMixin:
 # ---------------------------------------------------------------- forms
 
 
+def _form_state(form: FormDefinition, fields: list[FormField]) -> tuple[str, str]:
+    """(code, label) of where a form stands: a draft never published, published as it is, or with draft changes."""
+    version = form.current_version
+    if version is None:
+        return "draft", _("Draft, not published")
+    try:
+        changed = services.form_schema_build(fields=fields) != version.schema
+    except ValidationError:
+        changed = True
+    if changed:
+        return "changed", _("Published; the draft has unpublished changes")
+    return "published", _("Published")
+
+
+def warn_same_title(request, form: FormDefinition) -> None:
+    """Two forms may share a title, but the builder is told which others bear it (by key) so they can be told apart."""
+    others = forms_with_title(title=form.title, exclude_id=form.pk)
+    if others:
+        messages.warning(
+            request,
+            _(
+                "Another form is also called “%(title)s” (key: %(keys)s). Both are kept; give this one a title that "
+                "tells them apart, or check that it is not a copy."
+            )
+            % {"title": form.title, "keys": "、".join(other.key for other in others)},
+        )
+
+
 class FormListView(FormsView):
+    """Every form with its key, purpose, version and state; forms that share a title are marked."""
+
     template_name = "forms_engine/admin/form_list.html"
 
     def get_page_title(self):
@@ -101,22 +136,38 @@ class FormListView(FormsView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         builder = is_builder(user)
-        forms = list(FormDefinition.objects.order_by("title")) if builder else form_list_for_user(user=user)
-        latest = dict(
-            FormDefinition.objects.filter(pk__in=[f.pk for f in forms])
-            .annotate(latest=Max("versions__number"))
-            .values_list("pk", "latest")
-        )
-        rows = [
-            {
-                "form": form,
-                "version": latest.get(form.pk),
-                "can_fill": latest.get(form.pk) is not None
-                and services.form_user_can(form=form, user=user, action="fill"),
-                "can_view": services.form_user_can(form=form, user=user, action="view"),
-            }
-            for form in forms
-        ]
+        forms = list(FormDefinition.objects.order_by("title", "key")) if builder else form_list_for_user(user=user)
+        ids = [f.pk for f in forms]
+        versions = {
+            pk: (number, schema)
+            for pk, number, schema in FormVersion.objects.filter(
+                pk__in=[f.current_version_id for f in forms if f.current_version_id]
+            ).values_list("pk", "number", "schema")
+        }
+        drafts: dict[int, list[FormField]] = {pk: [] for pk in ids}
+        for field in FormField.objects.filter(form_id__in=ids).order_by("sort_order", "pk"):
+            drafts[field.form_id].append(field)
+        titles: dict[str, int] = {}
+        for form in forms:
+            titles[title_key(form.title)] = titles.get(title_key(form.title), 0) + 1
+        rows = []
+        for form in forms:
+            number = None
+            if form.current_version_id in versions:
+                number, schema = versions[form.current_version_id]
+                form.current_version = FormVersion(pk=form.current_version_id, form=form, number=number, schema=schema)
+            state, state_label = _form_state(form, drafts[form.pk])
+            rows.append(
+                {
+                    "form": form,
+                    "version": number,
+                    "state": state,
+                    "state_label": state_label,
+                    "same_title": titles[title_key(form.title)] > 1,
+                    "can_fill": number is not None and services.form_user_can(form=form, user=user, action="fill"),
+                    "can_view": services.form_user_can(form=form, user=user, action="view"),
+                }
+            )
         context.update(rows=rows, builder=builder)
         return context
 
@@ -143,6 +194,7 @@ class FormCreateView(BuilderMixin, FormsView):
                     definition.add_error(name if name in definition.fields else None, messages_)
             else:
                 messages.success(request, _("Form “%(title)s” created; now add its fields.") % {"title": form.title})
+                warn_same_title(request, form)
                 return redirect("forms_engine:form_edit", form.pk)
         return self.render_page(definition=definition)
 
@@ -178,12 +230,15 @@ class FormEditView(BuilderMixin, FormsView):
         definition = DefinitionForm(request.POST, creating=False)
         if definition.is_valid():
             try:
+                title_before = self.form_def.title
                 services.form_update(form=self.form_def, **definition.attrs())
             except ValidationError as error:
                 for name, messages_ in _errors(error).items():
                     definition.add_error(name if name in definition.fields else None, messages_)
             else:
                 messages.success(request, _("Saved."))
+                if title_key(self.form_def.title) != title_key(title_before):
+                    warn_same_title(request, self.form_def)
                 return redirect("forms_engine:form_edit", self.form_def.pk)
         return self._render(definition)
 
@@ -256,18 +311,25 @@ class FieldEditView(BuilderMixin, FormsView):
 
 
 class FieldMoveView(BuilderMixin, View):
+    """One field up or down (the buttons without JavaScript): the whole order saved through the reorder service."""
+
     def post(self, request, pk: int, field_id: int):
-        fields = list(self.form_def.fields.order_by("sort_order", "pk"))
-        index = next((i for i, f in enumerate(fields) if f.pk == field_id), None)
-        if index is None:
+        ids = list(self.form_def.fields.order_by("sort_order", "pk").values_list("pk", flat=True))
+        if field_id not in ids:
             raise Http404
+        index = ids.index(field_id)
         other = index - 1 if request.POST.get("direction") == "up" else index + 1
-        if 0 <= other < len(fields):
-            fields[index], fields[other] = fields[other], fields[index]
-            with transaction.atomic():
-                for order, field in enumerate(fields):
-                    if field.sort_order != order:
-                        services.form_field_update(field=field, sort_order=order)
+        if 0 <= other < len(ids):
+            ids[index], ids[other] = ids[other], ids[index]
+            try:
+                services.form_fields_reorder(form=self.form_def, field_ids=ids)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                problems = services.form_draft_problems(form=self.form_def)
+                if problems:
+                    messages.warning(request, " ".join([_("Before publishing, put right:"), *problems]))
         return redirect(reverse("forms_engine:form_edit", args=[pk]) + f"#field-{field_id}")
 
 

@@ -158,6 +158,10 @@ CENTRE: dict[str, R] = {
     "admin/forms-engine/<int:pk>/fields/<int:field_id>/move/": r(
         "/admin/forms-engine/{form}/fields/{field}/move/", "centre_admin", method="POST", data={"direction": "down"}
     ),
+    "admin/forms-engine/<int:pk>/fields/reorder/": r(
+        "/admin/forms-engine/{form}/fields/reorder/", "centre_admin", method="POST", data={}
+    ),
+    "admin/forms-engine/<int:pk>/preview/": r("/admin/forms-engine/{form}/preview/", "centre_admin"),
     "admin/forms-engine/<int:pk>/fields/<int:field_id>/remove/": r(
         "/admin/forms-engine/{form}/fields/{field}/remove/", "centre_admin"
     ),

@@ -36,6 +36,9 @@ from tenants.services import ProvisioningError, centre_create, centre_retire, ce
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo.json"
 SURVEY_STANDARD = "satisfaction-survey"  # the shipped template the bureau's survey is made from
+# The bureau's citywide survey is titled apart from the standard's survey each centre keeps for its own yearly
+# self-evaluation (the reminder rule's form): two forms called 服务质量满意度测评 side by side told a user nothing.
+SURVEY_TITLE = "服务质量满意度测评（市局统一）"
 
 
 class Command(BaseCommand):
@@ -142,7 +145,7 @@ class Command(BaseCommand):
             source = form_template_get(template_key=SURVEY_STANDARD)
             template = bureau_template_save(
                 key=SURVEY_TEMPLATE,
-                title=source["title"],
+                title=SURVEY_TITLE,
                 fields=source["fields"],
                 purpose=source["purpose"],
                 description=source.get("description", ""),
