@@ -20,13 +20,14 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from xlsxwriter import Workbook
 
 from forms_engine.fields import display_value
 from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
-from forms_engine.personal import PersonalView, reveal
+from forms_engine.personal import PersonalView, personal_fields, reveal
 from forms_engine.selectors import submission_visible_queryset
 from registry.services import access_log_record
 from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
@@ -91,8 +92,77 @@ def _export_fields(*, form: FormDefinition) -> list[tuple[str, str, list[tuple[s
     return [(name, label, list(children[name].items()) if name in children else None) for name, label in labels.items()]
 
 
+# How an answer can be filtered on the submissions list: a choice among its options, a text it contains, a number,
+# a date range. Other types (files, groups, people, calculations, times) are not offered.
+FILTER_KINDS = {
+    "choice": "option",
+    "likert": "option",
+    "yesno": "option",
+    "rating": "option",
+    "multichoice": "option",
+    "text": "text",
+    "textarea": "text",
+    "phone": "text",
+    "integer": "number",
+    "date": "dates",
+}
+
+
+def answer_specs(*, form: FormDefinition) -> list[dict]:
+    """The top-level fields of every version (notes left out), merged by name in first-seen order, newest spec."""
+    specs: dict[str, dict] = {}
+    for schema in FormVersion.objects.filter(form=form).order_by("number").values_list("schema", flat=True):
+        for spec in schema.get("fields", []):
+            if spec["type"] not in SKIPPED_TYPES:
+                specs[spec["name"]] = spec
+    return list(specs.values())
+
+
+def answer_filters(*, form: FormDefinition, specs: list[dict] | None = None) -> dict[str, dict]:
+    """Machine name → spec of the answers the list may filter on: never a personal (sealed) one, in any version or
+    by the form's current marks."""
+    from forms_engine.services import personal_marks
+
+    specs = answer_specs(form=form) if specs is None else specs
+    personal = set(personal_marks(form_id=form.pk))
+    for schema in FormVersion.objects.filter(form=form).values_list("schema", flat=True):
+        personal |= set(personal_fields(schema.get("fields", [])))
+    return {spec["name"]: spec for spec in specs if spec["type"] in FILTER_KINDS and spec["name"] not in personal}
+
+
+def _answer_filtered(submissions: QuerySet[Submission], spec: dict, value: Any) -> QuerySet[Submission]:
+    name, kind = spec["name"], FILTER_KINDS[spec["type"]]
+    if kind == "dates":
+        start, end = (list(value) + ["", ""])[:2] if isinstance(value, list | tuple) else ("", "")
+        text = KeyTextTransform(name, "data")
+        if start:
+            submissions = submissions.alias(**{f"_a_{name}": text}).filter(**{f"_a_{name}__gte": str(start)})
+        if end:
+            submissions = submissions.alias(**{f"_a_{name}": text}).filter(**{f"_a_{name}__lte": str(end)})
+        return submissions
+    value = str(value)
+    if kind == "text":
+        return submissions.alias(**{f"_a_{name}": KeyTextTransform(name, "data")}).filter(
+            **{f"_a_{name}__icontains": value}
+        )
+    if spec["type"] == "yesno":
+        if value not in ("yes", "no"):
+            return submissions.none()
+        return submissions.filter(data__contains={name: value == "yes"})
+    if spec["type"] in ("rating", "integer"):
+        try:
+            number = int(value)
+        except ValueError:
+            return submissions.none()
+        return submissions.filter(data__contains={name: number})
+    if spec["type"] == "multichoice":
+        return submissions.filter(data__contains={name: [value]})
+    return submissions.filter(data__contains={name: value})
+
+
 def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Submission]:
-    """The submissions a user may see, filtered as on the list page (state, cadre search text, dates from/until)."""
+    """The submissions a user may see, filtered as on the list page (state, cadre search text, dates from/until, and
+    `answers`: machine name → an option, a text contained, a number, or [from, to] dates)."""
     if user is not None:
         submissions = submission_visible_queryset(user=user, form=form)
     else:
@@ -111,6 +181,13 @@ def export_queryset(*, form: FormDefinition, user, params: dict) -> QuerySet[Sub
         submissions = submissions.filter(created_at__date__gte=dt.date.fromisoformat(params["since"]))
     if params.get("until"):
         submissions = submissions.filter(created_at__date__lte=dt.date.fromisoformat(params["until"]))
+    answers = params.get("answers") or {}
+    if answers:
+        # Only answers the list offers (a personal one never: its stored value is sealed).
+        allowed = answer_filters(form=form)
+        for name, value in answers.items():
+            if name in allowed and value not in ("", None, [], ["", ""]):
+                submissions = _answer_filtered(submissions, allowed[name], value)
     return submissions
 
 
@@ -359,6 +436,10 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
         view = PersonalView(user=user, marked=personal_marks(form_id=form.pk))
         columns = export_columns(form=form)
         groups = export_groups(form=form)
+        chosen = job.params.get("columns")
+        if isinstance(chosen, list):  # the columns chosen on the list page, in the form's order
+            columns = [column for column in columns if column[0] in chosen]
+            groups = [group for group in groups if group[0] in chosen]
         states = {s["key"]: str(s["label"]) for s in form.workflow.get("states", [])}
         submissions = export_queryset(form=form, user=user, params=job.params).order_by("created_at", "pk")
         total = submissions.count()

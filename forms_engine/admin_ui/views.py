@@ -6,7 +6,6 @@ Interfaces only: read through selectors, write through services, render. Forbidd
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,14 +17,12 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from forms_engine import services
-from forms_engine.admin_ui.forms import DefinitionForm, FieldForm, SubmissionFilterForm
+from forms_engine.admin_ui.forms import DefinitionForm, FieldForm
 from forms_engine.exports import (
-    FORMATS,
     export_content_type,
     export_job_discard,
     export_job_file,
     export_queryset,
-    submissions_export_start,
 )
 from forms_engine.fields import FIELD_TYPES, display_value, is_empty
 from forms_engine.models import ExportJob, FormDefinition, FormField, FormVersion, Submission, SubmissionChange
@@ -368,45 +365,6 @@ def _state_labels(form: FormDefinition) -> dict[str, str]:
     return {s["key"]: str(s["label"]) for s in form.workflow.get("states", [])}
 
 
-class SubmissionListView(FormsView):
-    template_name = "forms_engine/admin/submission_list.html"
-
-    def get_page_title(self):
-        return _("Submissions of “%(title)s”") % {"title": self.form_def.title}
-
-    def get(self, request, *args, **kwargs):
-        self.form_def = access_form_by_id(user=request.user, id=kwargs["pk"], action="view")
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user, form = self.request.user, self.form_def
-        filters = SubmissionFilterForm(self.request.GET or None, form=form)
-        params = {}
-        if filters.is_valid():
-            params = {
-                k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.cleaned_data.items() if v
-            }
-        submissions = export_queryset(form=form, user=user, params=params).select_related(
-            "cadre", "assignee", "created_by"
-        )
-        page = Paginator(submissions.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(self.request.GET.get("p"))
-        states = _state_labels(form)
-        query = self.request.GET.copy()
-        query.pop("p", None)
-        context.update(
-            form=form,
-            filters=filters,
-            page=page,
-            rows=[{"submission": s, "state": states.get(s.state, s.state)} for s in page],
-            query=query.urlencode(),
-            params=params,
-            can_fill=form.current_version is not None and services.form_user_can(form=form, user=user, action="fill"),
-            builder=is_builder(user),
-        )
-        return context
-
-
 class SubmissionFillView(FormsView):
     """Fill in a new submission, optionally about a cadre the user may see."""
 
@@ -684,24 +642,6 @@ class SubmissionCommentView(SubmissionActionView):
 
 
 # ---------------------------------------------------------------- exports
-
-
-class ExportCreateView(View):
-    """导出: queue a background export of the submissions matching the list's filters."""
-
-    def post(self, request, pk: int):
-        form = access_form_by_id(user=request.user, id=pk, action="view")
-        filters = SubmissionFilterForm(request.POST, form=form)
-        params = {}
-        if filters.is_valid():
-            params = {
-                k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.cleaned_data.items() if v
-            }
-        if request.POST.get("format") in FORMATS:
-            params["format"] = request.POST["format"]
-        submissions_export_start(form=form, user=request.user, params=params)
-        messages.success(request, _("The export has started; it is listed below."))
-        return redirect("forms_engine:export_list")
 
 
 def _jobs_for(user):

@@ -190,6 +190,9 @@ CENTRE: dict[str, R] = {
         "/admin/forms-engine/submissions/{submission}/comment/", "caseworker", *ADMIN, method="POST", data={}
     ),
     "admin/forms-engine/exports/": r("/admin/forms-engine/exports/", "centre_admin", *ANY_STAFF),
+    "admin/forms-engine/exports/<int:job_id>/status/": r(
+        "/admin/forms-engine/exports/{export_job}/status/", "centre_admin"
+    ),
     "admin/forms-engine/exports/<int:job_id>/download/": r(
         "/admin/forms-engine/exports/{export_job}/download/", "centre_admin"
     ),
