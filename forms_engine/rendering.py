@@ -221,11 +221,13 @@ def fill_context(
     user=None,
     add_row: str | None = None,
     marked: Mapping[str, str] | None = None,
+    initial: Mapping[str, Any] | None = None,
 ) -> dict:
     """Everything a template needs to render the fields of a version, with answers and errors in place.
 
     `data` is either stored answers (a submission) or what data_from_post read; None means a new, empty form
-    (defaults shown). `errors` is a ValidationError's message_dict. `add_row` renders one more row of that group.
+    (defaults shown, or the `initial` answers a link gives: a worklist prefills the cadre and date). `errors`
+    is a ValidationError's message_dict. `add_row` renders one more row of that group.
     A stored personal answer (the version's marks and `marked`, the form's current ones) is shown in full only to
     a user who may see its kind, and named in `sensitive_shown`; to others its mask, the input left empty to keep it.
     """
@@ -240,7 +242,10 @@ def fill_context(
     has_files = False
     for spec in version.schema["fields"]:
         name = spec["name"]
-        value = _default(spec) if fresh and spec["type"] not in ("repeat", "file") else data.get(name)
+        if fresh and spec["type"] not in ("repeat", "file"):
+            value = (initial or {}).get(name) or _default(spec)
+        else:
+            value = data.get(name)
         unmasked = view.may_see(kinds[name]) if name in kinds else None
         item = _item(spec, value, key=name, html_name=name, errors=errors, choices=choices, unmasked=unmasked)
         if unmasked and is_sealed(value):

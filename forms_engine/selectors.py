@@ -187,6 +187,15 @@ def form_exists(*, key: str) -> bool:
     return FormDefinition.objects.filter(key=key).exists()
 
 
+def form_fill_targets(*, keys: Collection[str]) -> dict[str, tuple[int, set[str]]]:
+    """Form key → (its id, the names of its date fields) of the published forms among `keys` (to link a fill page)."""
+    forms = FormDefinition.objects.filter(key__in=list(keys), current_version__isnull=False)
+    return {
+        key: (pk, {f["name"] for f in schema["fields"] if f.get("type") == "date"})
+        for key, pk, schema in forms.values_list("key", "pk", "current_version__schema")
+    }
+
+
 def submission_evidence(
     *,
     form_key: str,
@@ -196,8 +205,10 @@ def submission_evidence(
     created_since: dt.datetime | None = None,
     changed_since: dt.datetime | None = None,
     limit: int | None = None,
-) -> list[tuple[int | None, object, dt.datetime, object]]:
-    """(cadre id, the answer naming a cadre, created at, the day answered or created at) of the submissions of a form.
+    with_id: bool = False,
+) -> list[tuple]:
+    """(cadre id, the answer naming a cadre, created at, the day answered or created at) of the submissions of a form,
+    each led by the submission's id when `with_id` (a reminder closed by it names it).
 
     Those with all of `answers` (containment, so the GIN index on the answers serves it), concerning one of
     `cadre_ids` (None: any), created since `created_since` or made or changed since `changed_since`; at most `limit`.
@@ -212,7 +223,8 @@ def submission_evidence(
     if cadre_ids is not None:
         submissions = submissions.filter(Q(cadre_id__in=list(cadre_ids)) | Q(data__cadre__in=sorted(cadre_ids)))
     answered_day = f"data__{date_field}" if date_field else "created_at"
-    rows = submissions.values_list("cadre_id", "data__cadre", "created_at", answered_day)
+    columns = ("cadre_id", "data__cadre", "created_at", answered_day)
+    rows = submissions.values_list(*(("pk", *columns) if with_id else columns))
     return list(rows if limit is None else rows[:limit])
 
 

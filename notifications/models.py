@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.crypto import EncryptedTextField
@@ -55,6 +56,19 @@ class ReminderRule(models.Model):
     escalation = models.JSONField(_("escalation"), default=list, blank=True)
     notify_cadre = models.BooleanField(_("the cadre is told too"), default=False)
     active = models.BooleanField(_("active"), default=True)
+    # A rule that counts from a record's date (a transfer in, a trip's return) makes items only for records dated from
+    # this day on, so records from decades before the centre used the rule raise nothing. By default the day the
+    # centre started using the rule (its creation).
+    starts_on = models.DateField(
+        _("in force from"),
+        default=timezone.localdate,
+        help_text=_(
+            "For a rule that counts from a record's date (a transfer in, a return from abroad): items are made only "
+            "for records dated from this day on."
+        ),
+    )
+    # A call noted in a line closes its item as a visit record would (the daily call, the weekly greeting).
+    done_by_note = models.BooleanField(_("may be marked done with a one-line note"), default=False)
     # When the sweep last read this rule's evidence: the next one reads only what changed since (None: read it all).
     swept_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the sweep last made this rule's items for: the day, the rule's settings (a digest) and the moment (wall
@@ -109,6 +123,24 @@ class DueItem(models.Model):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     fulfilled_by = models.CharField(_("fulfilled by"), max_length=100, blank=True)  # e.g. "submission:123"
     waived_reason = models.CharField(_("reason for waiving"), max_length=300, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("waived by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waived_due_items",
+    )
+    waived_at = models.DateTimeField(_("waived at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked done by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="done_due_items",
+    )
+    done_note = models.CharField(_("note"), max_length=200, blank=True, db_default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -9,8 +9,17 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
+from forms_engine.selectors import form_fill_targets
 from notifications.models import DueItem
-from registry.selectors import cadre_names, staff_for_user, staff_names, trip_cadre_names, trip_ids_for_cadre
+from registry.selectors import (
+    cadre_names,
+    rest_home_choices,
+    rest_homes_of,
+    staff_for_user,
+    staff_names,
+    trip_cadre_names,
+    trip_ids_for_cadre,
+)
 
 PENDING = (DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED)
 
@@ -29,6 +38,111 @@ def due_item_waivable(*, user, item: DueItem) -> bool:
         return True
     staff = staff_for_user(user)
     return staff is not None and staff.pk in (item.assignee_id, item.escalated_to_id)
+
+
+def due_item_markable(*, user, item: DueItem) -> bool:
+    """Whether the user may close this item by hand with a note: theirs to waive, and its rule closed by hand or by a
+    call (a one-line note is the record of it)."""
+    manual = not (set(item.rule.fulfilment) - {"manual"})
+    return (manual or item.rule.done_by_note) and due_item_waivable(user=user, item=item)
+
+
+def stale_items_for_user(*, user) -> QuerySet[DueItem]:
+    """Pending items dated before their rule came into force (made before the rule had a start date: medical
+    information after transfers in 1983…), that this user may waive: any with the waiving permission, else theirs."""
+    stale = DueItem.objects.filter(
+        state__in=PENDING, rule__cadence__has_key="after_field", period_start__lt=F("rule__starts_on")
+    )
+    if user.has_perm("notifications.waive_dueitem"):
+        return stale
+    staff = staff_for_user(user)
+    return stale.filter(Q(assignee=staff) | Q(escalated_to=staff)) if staff is not None else stale.none()
+
+
+def stale_counts_for_user(*, user) -> list[dict]:
+    """Per rule, how many stale items this user may waive in one step: [{rule, title, starts_on, count}]."""
+    rows = stale_items_for_user(user=user).values("rule", "rule__title", "rule__starts_on").annotate(n=Count("pk"))
+    return [
+        {"rule": row["rule"], "title": row["rule__title"], "starts_on": row["rule__starts_on"], "count": row["n"]}
+        for row in rows.order_by("rule__title")
+    ]
+
+
+TABS = ("all", "today", "overdue", "week")
+
+
+def worklist_pending_for_user(*, user, today: dt.date | None = None) -> list[DueItem]:
+    """Every pending item of this user's (theirs or escalated to them) due by the end of this week, with rule."""
+    today = today or timezone.localdate()
+    staff = staff_for_user(user)
+    if staff is None:
+        return []
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    mine = DueItem.objects.filter(Q(assignee=staff) | Q(escalated_to=staff), state__in=PENDING, due_on__lte=week_end)
+    return list(mine.select_related("rule").order_by("due_on", "rule__title", "pk"))
+
+
+def worklist_page(
+    *, items: list[DueItem], tab: str, rule_id: int | None, rest_home_id: int | None, today: dt.date | None = None
+) -> dict:
+    """A worklist's tab: its items (named, with their rest home and a link target for 去填写), the count on each tab
+    under the chosen rule and rest home, and the choices of both filters.
+
+    Tabs: all (due by today), today (due today), overdue (due before today), week (due Monday to Sunday of this week).
+    """
+    today = today or timezone.localdate()
+    week_start = today - dt.timedelta(days=today.weekday())
+    in_tab = {
+        "all": lambda i: i.due_on <= today,
+        "today": lambda i: i.due_on == today,
+        "overdue": lambda i: i.due_on < today,
+        "week": lambda i: i.due_on >= week_start,
+    }
+    cadres, trips = rest_homes_of(
+        cadre_ids={i.subject_id for i in items if i.subject_type == "cadre"},
+        trip_ids={i.subject_id for i in items if i.subject_type == "trip"},
+    )
+    for item in items:
+        homes = cadres if item.subject_type == "cadre" else trips if item.subject_type == "trip" else {}
+        item.rest_home_id = homes.get(item.subject_id)
+    rules = {item.rule_id: item.rule.title for item in items}
+    homes = rest_home_choices()
+    chosen = [
+        item
+        for item in items
+        if (rule_id is None or item.rule_id == rule_id) and (rest_home_id is None or item.rest_home_id == rest_home_id)
+    ]
+    counts = {name: sum(1 for item in chosen if test(item)) for name, test in in_tab.items()}
+    shown = [item for item in chosen if in_tab[tab](item)]
+    _name_subjects(shown)
+    home_names = dict(homes)
+    targets = form_fill_targets(keys={i.rule.fulfilment["form"] for i in shown if "form" in i.rule.fulfilment})
+    for item in shown:
+        item.rest_home_name = home_names.get(item.rest_home_id, "")
+        item.fill = _fill_target(item, targets, today)
+    return {
+        "items": shown,
+        "counts": counts,
+        "late": sum(1 for item in shown if item.due_on < today),
+        "rule_choices": sorted(rules.items(), key=lambda kv: kv[1]),
+        "rest_home_choices": homes,
+    }
+
+
+def _fill_target(item: DueItem, targets: dict, today: dt.date) -> dict | None:
+    """The fill page of the item's form with what to prefill: the cadre, the rule's answers, and the visit's date —
+    today, or the item's due date for a late item (a visit noted late still counts for its own period)."""
+    key = item.rule.fulfilment.get("form")
+    if key not in targets or item.subject_type not in ("cadre", "centre"):
+        return None
+    form_id, date_fields = targets[key]
+    query = {k: str(v) for k, v in item.rule.fulfilment.get("answers", {}).items()}
+    if item.subject_type == "cadre":
+        query["cadre"] = str(item.subject_id)
+    date_field = item.rule.fulfilment.get("date_field")
+    if date_field in date_fields:
+        query[date_field] = min(today, item.due_on).isoformat()
+    return {"form_id": form_id, "query": query}
 
 
 def worklist_for_staff(*, staff, today: dt.date | None = None) -> list[DueItem]:

@@ -52,6 +52,7 @@ FULFILMENTS = {"form", "health_check", "training", "passport_handed_in", "manual
 ESCALATION_TARGETS = {"supervisor", "head"}
 # A late note of a visit (dated in its period) still closes an item this long after its due date; older ones stay late.
 RECHECK_LATE = dt.timedelta(days=31)
+PENDING_STATES = (DueItem.State.OPEN, DueItem.State.OVERDUE, DueItem.State.ESCALATED)
 # A submission saved just before a sweep may commit after it read; the next sweep reads back this far to catch it.
 SETTLE = dt.timedelta(minutes=10)
 RULE_FIELDS = (
@@ -65,6 +66,7 @@ RULE_FIELDS = (
     "lead_days",
     "escalation",
     "notify_cadre",
+    "done_by_note",
 )
 
 
@@ -155,11 +157,12 @@ def _subjects(rule: ReminderRule, today: dt.date, head: int | None) -> list[Subj
         return [
             Subject("trip", trip_id, responsible(liaison), returned)
             for trip_id, returned, liaison in trips_returned(cadres=cadres, until=today)
+            if returned >= rule.starts_on  # a return before the rule came into force raises nothing
         ]
     if field:
-        rows = cadres.filter(**{f"{field}__isnull": False, f"{field}__lte": today}).values_list(
-            "pk", field, "liaison_id"
-        )
+        rows = cadres.filter(
+            **{f"{field}__isnull": False, f"{field}__lte": today, f"{field}__gte": rule.starts_on}
+        ).values_list("pk", field, "liaison_id")
         return [Subject("cadre", pk, responsible(liaison), base) for pk, base, liaison in rows]
     return [Subject("cadre", pk, responsible(liaison)) for pk, liaison in cadres.values_list("pk", "liaison_id")]
 
@@ -252,6 +255,7 @@ def _rule_digest(rule: ReminderRule) -> str:
         rule.responsible,
         rule.lead_days,
         rule.working_days_only,
+        rule.starts_on.isoformat(),
     ]
     return hashlib.md5(json.dumps(settings, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
 
@@ -351,7 +355,7 @@ def _create_after_date(rule: ReminderRule, today: dt.date, now: dt.datetime, hea
     assignee = liaison if rule.responsible == "head" else Coalesce(F("liaison_id"), liaison)
     rows = (
         _cadres(rule.subject_filter)
-        .filter(**{f"{field}__isnull": False, f"{field}__lte": today})
+        .filter(**{f"{field}__isnull": False, f"{field}__lte": today, f"{field}__gte": rule.starts_on})
         .annotate(
             _rule=Value(rule.pk, output_field=IntegerField()),
             _type=Value("cadre", output_field=CharField()),
@@ -728,16 +732,97 @@ def reminders_send(*, today: dt.date | None = None, now: dt.datetime | None = No
     return len(sent)
 
 
-def due_item_waive(*, item: DueItem, reason: str) -> DueItem:
+def _reason_check(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the item is waived.")})
     limit = DueItem._meta.get_field("waived_reason").max_length
     if len(reason) > limit:  # refused, never cut: the writer learns what was not kept
         raise ValidationError({"reason": _("The reason has at most %(limit)d characters.") % {"limit": limit}})
+    return reason
+
+
+def due_item_waive(*, item: DueItem, reason: str, user=None, now: dt.datetime | None = None) -> DueItem:
+    """Waive one item, saying why; who waived it and when are kept with it."""
+    reason = _reason_check(reason)
     item.state, item.waived_reason = DueItem.State.WAIVED, reason
-    item.save(update_fields=["state", "waived_reason", "updated_at"])
+    item.waived_by, item.waived_at = user, now or timezone.now()
+    item.save(update_fields=["state", "waived_reason", "waived_by", "waived_at", "updated_at"])
     return item
+
+
+@transaction.atomic
+def due_items_waive_stale(*, items, reason: str, user, expected: int) -> int:
+    """Waive in one step the pending items dated before their rule came into force (`items`: the queryset of those
+    the user may waive, from selectors.stale_items_for_user), saying why; refused when their number is no longer
+    the `expected` one the user confirmed. Returns how many were waived."""
+    reason = _reason_check(reason)
+    chosen = list(items.select_for_update().values_list("pk", flat=True))
+    if len(chosen) != expected:
+        raise ValidationError(
+            {
+                "reason": _("The number of such items changed to %(count)d; check and confirm again.")
+                % {"count": len(chosen)}
+            }
+        )
+    now = timezone.now()
+    return DueItem.objects.filter(pk__in=chosen).update(
+        state=DueItem.State.WAIVED, waived_reason=reason, waived_by=user, waived_at=now, updated_at=now
+    )
+
+
+def due_item_mark_done(*, item: DueItem, note: str, user) -> DueItem:
+    """Close an item by hand with a one-line note (a call made, a manual duty done); who and when are kept."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write a line about what was done, e.g. called, all well.")})
+    limit = DueItem._meta.get_field("done_note").max_length
+    if limit is not None and len(note) > limit:
+        raise ValidationError({"note": _("The note has at most %(limit)d characters.") % {"limit": limit}})
+    item.state, item.done_note, item.done_by, item.done_at = DueItem.State.DONE, note, user, timezone.now()
+    item.fulfilled_by = "note"
+    item.save(update_fields=["state", "done_note", "done_by", "done_at", "fulfilled_by", "updated_at"])
+    return item
+
+
+def due_items_close_by_records(*, items: list[DueItem], today: dt.date | None = None) -> set[int]:
+    """Close the listed form-fulfilled items a saved record already fulfils, each linked to that record.
+
+    The worklist calls it as it opens, so an item filled in through "去填写" is gone as soon as its record is saved,
+    not at the next sweep; the sweep would find the same record. Returns the ids of those closed.
+    """
+    today = today or timezone.localdate()
+    by_rule: dict[int, list[DueItem]] = {}
+    for item in items:
+        if item.state in PENDING_STATES and _fulfilment(item.rule) == "form" and item.period_start <= today:
+            by_rule.setdefault(item.rule_id, []).append(item)
+    closed: dict[int, str] = {}
+    for group in by_rule.values():
+        rule = group[0].rule
+        centre = rule.subject == ReminderRule.Subject.CENTRE
+        rows = submission_evidence(
+            form_key=rule.fulfilment["form"],
+            answers=rule.fulfilment.get("answers", {}),
+            date_field=rule.fulfilment.get("date_field"),
+            cadre_ids=None if centre else {item.subject_id for item in group},
+            created_since=timezone.make_aware(dt.datetime.combine(min(i.period_start for i in group), dt.time())),
+            with_id=True,
+        )
+        found: dict[int, list[tuple[dt.date, int]]] = {}
+        for pk, cadre_id, answered, created, day in rows:
+            subject = 0 if centre else (cadre_id or _int(answered))
+            if subject is not None:
+                found.setdefault(subject, []).append((_day(day) or timezone.localtime(created).date(), pk))
+        for item in group:
+            match = sorted(pk for day, pk in found.get(item.subject_id, ()) if item.period_start <= day <= item.due_on)
+            if match:
+                closed[item.pk] = f"submission:{match[0]}"
+    now = timezone.now()
+    for pk, link in closed.items():
+        DueItem.objects.filter(pk=pk, state__in=PENDING_STATES).update(
+            state=DueItem.State.DONE, done_at=now, fulfilled_by=link, updated_at=now
+        )
+    return set(closed)
 
 
 def rule_forms_ensure(**_context) -> list[str]:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
@@ -30,8 +30,22 @@ from notifications.delivery import (
     preference_save,
 )
 from notifications.models import Delivery, DueItem, NotificationPreference
-from notifications.selectors import cadre_timeline, due_item_waivable, worklist_for_user
-from notifications.services import due_item_waive
+from notifications.selectors import (
+    TABS,
+    cadre_timeline,
+    due_item_markable,
+    due_item_waivable,
+    stale_counts_for_user,
+    stale_items_for_user,
+    worklist_page,
+    worklist_pending_for_user,
+)
+from notifications.services import (
+    due_item_mark_done,
+    due_item_waive,
+    due_items_close_by_records,
+    due_items_waive_stale,
+)
 from registry.masking import mask_phone
 
 PAGE_SIZE = 50
@@ -57,20 +71,108 @@ class ReminderView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
 
+TAB_LABELS = {
+    "all": gettext_lazy("All due"),
+    "today": gettext_lazy("Due today"),
+    "overdue": gettext_lazy("Overdue"),
+    "week": gettext_lazy("This week"),
+}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
 class TodayView(ReminderView):
-    """今日待办: calls to make, visits due and overdue items of the signed-in staff member."""
+    """今日待办: the signed-in staff member's items by tab (all due, today, overdue, this week) with a count on each,
+    filtered by rule and rest home (kept in the address); each item leads to its work (去填写 opens its form filled
+    in, a call is marked done with a note) or is waived with a reason; stale items are waived in one step."""
 
     template_name = "notifications/today.html"
     page_title = gettext_lazy("Today's work")
     header_icon = "tasks"
 
-    def get_context_data(self, **kwargs):
-        items = worklist_for_user(user=self.request.user)
-        for item in items:
-            item.waivable = due_item_waivable(user=self.request.user, item=item)
-        return super().get_context_data(
-            items=items, late=sum(1 for i in items if i.state != DueItem.State.OPEN), **kwargs
+    def get_context_data(self, errors=None, **kwargs):
+        request, errors = self.request, errors or {}
+        tab = request.GET.get("tab", "all")
+        tab = tab if tab in TABS else "all"
+        rule_id, rest_home_id = _int_or_none(request.GET.get("rule")), _int_or_none(request.GET.get("rest_home"))
+        pending = worklist_pending_for_user(user=request.user)
+        closed = due_items_close_by_records(items=pending)  # a record saved since the sweep closes its item now
+        page = worklist_page(
+            items=[item for item in pending if item.pk not in closed],
+            tab=tab,
+            rule_id=rule_id,
+            rest_home_id=rest_home_id,
         )
+        back = request.get_full_path()
+        for item in page["items"]:
+            item.waivable = due_item_waivable(user=request.user, item=item)
+            item.markable = due_item_markable(user=request.user, item=item)
+            item.waive_error, item.reason_value = errors.get(("waive", item.pk), ("", ""))
+            item.done_error, item.note_value = errors.get(("done", item.pk), ("", ""))
+            if item.fill:
+                item.fill_url = (
+                    reverse("forms_engine:submission_fill", args=[item.fill["form_id"]])
+                    + "?"
+                    + urlencode({**item.fill["query"], "next": back})
+                )
+        stale = stale_counts_for_user(user=request.user)
+        for row in stale:
+            row["error"], row["reason"] = errors.get(("stale", row["rule"]), ("", ""))
+        filters = {k: v for k, v in (("rule", rule_id), ("rest_home", rest_home_id)) if v is not None}
+        tabs = [
+            {
+                "name": name,
+                "label": TAB_LABELS[name],
+                "count": page["counts"][name],
+                "active": name == tab,
+                "url": "?" + urlencode({"tab": name, **filters}),
+            }
+            for name in TABS
+        ]
+        return super().get_context_data(
+            tab=tab, tabs=tabs, rule_id=rule_id, rest_home_id=rest_home_id, stale=stale, **page, **kwargs
+        )
+
+    def post(self, request):
+        action = request.POST.get("action")
+        try:
+            if action == "waive_stale":
+                rule_id = _int_or_none(request.POST.get("rule"))
+                key = ("stale", rule_id)
+                count = due_items_waive_stale(
+                    items=stale_items_for_user(user=request.user).filter(rule_id=rule_id),
+                    reason=request.POST.get("reason", ""),
+                    user=request.user,
+                    expected=_int_or_none(request.POST.get("expected")) or 0,
+                )
+                messages.success(
+                    request, _("Waived %(count)d items dated before the rule came into force.") % {"count": count}
+                )
+            elif action in ("waive", "done"):
+                item = DueItem.objects.select_related("rule").filter(pk=_int_or_none(request.POST.get("item"))).first()
+                allowed = due_item_waivable if action == "waive" else due_item_markable
+                if item is None or not allowed(user=request.user, item=item):
+                    raise Http404  # not theirs, or not pending: the same answer as a missing one
+                key = (action, item.pk)
+                if action == "waive":
+                    due_item_waive(item=item, reason=request.POST.get("reason", ""), user=request.user)
+                    messages.success(
+                        request, _("Waived: %(rule)s (%(period)s).") % {"rule": item.rule, "period": item.period_key}
+                    )
+                else:
+                    due_item_mark_done(item=item, note=request.POST.get("note", ""), user=request.user)
+                    messages.success(
+                        request, _("Done: %(rule)s (%(period)s).") % {"rule": item.rule, "period": item.period_key}
+                    )
+            else:
+                raise Http404
+        except ValidationError as error:
+            typed = request.POST.get("reason" if action != "done" else "note", "")
+            errors = {key: (" ".join(error.messages), typed)}
+            return self.render_to_response(self.get_context_data(errors=errors), status=400)
+        return redirect(request.get_full_path())
 
 
 class WaiveView(ReminderView):
@@ -83,7 +185,7 @@ class WaiveView(ReminderView):
         if not due_item_waivable(user=request.user, item=item):
             raise Http404  # not theirs, or not pending: the same answer as a missing one
         try:
-            due_item_waive(item=item, reason=request.POST.get("reason", ""))
+            due_item_waive(item=item, reason=request.POST.get("reason", ""), user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

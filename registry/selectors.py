@@ -389,6 +389,26 @@ def trip_cadre_names(*, ids: Collection[int]) -> dict[int, str]:
     return dict(TripAbroad.objects.filter(pk__in=list(ids)).values_list("pk", "cadre__name"))
 
 
+def rest_home_choices() -> list[tuple[int, str]]:
+    """(id, name) of the centre's rest homes, by name (for a filter)."""
+    from registry.models import RestHome
+
+    return list(RestHome.objects.order_by("name").values_list("pk", "name"))
+
+
+def rest_homes_of(*, cadre_ids: Collection[int], trip_ids: Collection[int] = ()) -> tuple[dict, dict]:
+    """The rest home ids (or None) of these cadres, and of the travellers of these trips: two dicts by id."""
+    from registry.models import TripAbroad
+
+    cadres = dict(Cadre.objects.filter(pk__in=list(cadre_ids)).values_list("pk", "rest_home_id")) if cadre_ids else {}
+    trips = (
+        dict(TripAbroad.objects.filter(pk__in=list(trip_ids)).values_list("pk", "cadre__rest_home_id"))
+        if trip_ids
+        else {}
+    )
+    return cadres, trips
+
+
 def trip_ids_for_cadre(*, cadre_id: int) -> list[int]:
     from registry.models import TripAbroad
 

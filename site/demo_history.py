@@ -306,6 +306,8 @@ class History:
 
     def make(self) -> HistoryResult:
         """Every day from start to end, then what needs no sweep: complaints, the survey, activities."""
+        # The centre has used its rules since the history starts: a transfer in decades before raises nothing.
+        ReminderRule.objects.update(starts_on=self.start)
         for day in _days(self.start, self.end):
             if day == self.start or (day.month, day.day) == (1, 1):
                 self._plan_year(day)

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 from wagtail.admin import messages
@@ -47,6 +48,8 @@ from tenants.private_files import private_file_response
 from tenants.roles import Role
 
 PAGE_SIZE = 50
+# Field types a link may prefill by name (?visit_date=…): plain answers, never files, groups or personal data.
+PREFILLED = {"text", "choice", "date", "cadre", "staff", "integer", "decimal"}
 
 
 def is_builder(user) -> bool:
@@ -380,17 +383,45 @@ class SubmissionFillView(FormsView):
     def get_page_title(self):
         return _("Fill in “%(title)s”") % {"title": self.form_def.title}
 
-    def _render(self, *, data=None, errors=None, add_row=None, cadre_id: str = ""):
+    def _render(self, *, data=None, errors=None, add_row=None, cadre_id: str = "", initial=None, next_url=""):
         cadres = cadre_visible_queryset(user=self.request.user).only("pk", "name")
         chosen = cadres.filter(pk=int(cadre_id)).first() if cadre_id.isdigit() else None
         return self.render_page(
             form=self.form_def,
             cadre_chooser=CadreChooserWidget().render("cadre", chosen, attrs={"id": "fe-cadre-link"}),
-            **fill_context(version=self.version, data=data, errors=errors, user=self.request.user, add_row=add_row),
+            next_url=next_url,
+            **fill_context(
+                version=self.version,
+                data=data,
+                errors=errors,
+                user=self.request.user,
+                add_row=add_row,
+                initial=initial,
+            ),
         )
 
+    def _initial(self, query) -> dict:
+        """Answers a link prefills (a worklist's 去填写: the cadre, the visit's type and date), by field name; the
+        cadre the form is about also fills the form's first cadre field."""
+        initial = {}
+        for spec in self.version.schema["fields"]:
+            if spec["type"] in PREFILLED and query.get(spec["name"]) and not spec.get("personal"):
+                initial[spec["name"]] = query[spec["name"]][:200]
+        cadre_fields = [spec["name"] for spec in self.version.schema["fields"] if spec["type"] == "cadre"]
+        if cadre_fields and query.get("cadre", "").isdigit():
+            initial.setdefault(cadre_fields[0], query["cadre"])
+        return initial
+
+    def _next(self, request) -> str:
+        """Where to go after saving, when the link came from a page that wants the user back (the worklist)."""
+        target = request.POST.get("next") or request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False)
+        return target if safe and target.startswith("/") else ""
+
     def get(self, request, *args, **kwargs):
-        return self._render(cadre_id=request.GET.get("cadre", ""))
+        return self._render(
+            cadre_id=request.GET.get("cadre", ""), initial=self._initial(request.GET), next_url=self._next(request)
+        )
 
     def post(self, request, *args, **kwargs):
         cadre_id = request.POST.get("cadre", "")
@@ -398,23 +429,23 @@ class SubmissionFillView(FormsView):
         try:
             data, stored = data_from_post(version=self.version, post=request.POST, files=request.FILES)
         except ValidationError as error:
-            return self._render(data={}, errors=_errors(error), cadre_id=cadre_id)
+            return self._render(data={}, errors=_errors(error), cadre_id=cadre_id, next_url=self._next(request))
         add_row = add_row_requested(request.POST)
         if add_row:
             stored_files_discard(stored)
-            return self._render(data=data, add_row=add_row, cadre_id=cadre_id)
+            return self._render(data=data, add_row=add_row, cadre_id=cadre_id, next_url=self._next(request))
         try:
             submission = services.submission_create(
                 form=self.form_def, data=data, user=request.user, cadre=cadre, channel="admin"
             )
         except ValidationError as error:
             stored_files_discard(stored)
-            return self._render(data=data, errors=_errors(error), cadre_id=cadre_id)
+            return self._render(data=data, errors=_errors(error), cadre_id=cadre_id, next_url=self._next(request))
         except PermissionDenied:
             stored_files_discard(stored)
             raise Http404 from None
         messages.success(request, _("Saved; receipt number %(receipt)s.") % {"receipt": submission.receipt})
-        return redirect("forms_engine:submission_detail", submission.pk)
+        return redirect(self._next(request) or reverse("forms_engine:submission_detail", args=[submission.pk]))
 
 
 def _shown(view: PersonalView, kinds: dict[str, str], spec: dict, value, submission_id: int) -> str:

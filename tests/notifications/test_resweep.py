@@ -113,6 +113,7 @@ def test_a_health_check_entered_after_a_quiet_resweep_closes_the_yearly_check_up
 def test_medical_information_is_due_30_days_after_each_cadres_own_transfer_in(huangpu_people):
     wang, zeng, zhao = huangpu_people["wang"], huangpu_people["zeng"], huangpu_people["zhao"]
     with schema_context("huangpu"):
+        ReminderRule.objects.filter(key="medical-info-after-transfer").update(starts_on=D(2026, 9, 1))  # in force
         Cadre.objects.filter(pk=wang.pk).update(transfer_in_date=D(2026, 11, 20))
         Cadre.objects.filter(pk=zeng.pk).update(transfer_in_date=D(2026, 10, 1))
         Cadre.objects.filter(pk=zhao.pk).update(transfer_in_date=D(2026, 12, 1))  # not yet: nothing due
