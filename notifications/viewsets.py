@@ -11,7 +11,7 @@ from notifications.models import Holiday, ReminderRule
 from notifications.services import RULE_FIELDS, reminder_rule_check_form, reminder_rule_validate
 
 REMINDER_MENU_HOOK = "register_reminders_menu_item"
-FORM_FIELDS = ["key", *RULE_FIELDS, "working_days_only", "active"]
+FORM_FIELDS = ["key", *RULE_FIELDS, "working_days_only", "starts_on", "active"]
 
 
 class ReminderRuleForm(WagtailAdminModelForm):
@@ -70,7 +70,7 @@ class ReminderRuleViewSet(ModelViewSet):
     menu_order = 400
     menu_name = "reminders-rules"
     menu_hook = REMINDER_MENU_HOOK
-    list_display = ["title", "clause", "subject", "responsible", "active"]
+    list_display = ["title", "clause", "subject", "responsible", "starts_on", "active"]
     list_filter = ["subject", "active"]
     search_fields = ["title", "clause", "key"]
 

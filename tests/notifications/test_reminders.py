@@ -253,6 +253,7 @@ def test_centre_admins_edit_rules_and_bad_ones_are_refused(centres):
             "responsible": rule.responsible,
             "lead_days": 0,
             "escalation": json.dumps(rule.escalation),
+            "starts_on": rule.starts_on.isoformat(),
             "active": "on",
         }
         data.update(changes)

@@ -351,3 +351,35 @@ def test_another_centre_sees_and_changes_none_of_a_centres_worklist(huangpu_peop
     putuo.post(WORKLIST, {"action": "waive_stale", "rule": rule.pk, "expected": len(stale), "reason": "x"})
     with schema_context("huangpu"):
         assert list(DueItem.objects.order_by("pk").values_list("pk", "state", "updated_at")) == before
+
+
+def test_a_centre_admin_sets_when_a_rule_comes_into_force(centres):
+    import json
+
+    admin = login("huangpu", "hp-admin", Role.CENTRE_ADMIN)
+    with schema_context("huangpu"):
+        rule = ReminderRule.objects.get(key=MEDICAL)
+    url = f"/admin/reminder_rules/edit/{rule.pk}/"
+    assert (
+        "按记录日期计算的规则（如移交接收、回国（境））：只为此日期及以后的记录生成待办。"
+        in admin.get(url).content.decode()
+    )
+    data = {
+        "key": rule.key,
+        "title": rule.title,
+        "clause": rule.clause,
+        "subject": rule.subject,
+        "subject_filter": json.dumps(rule.subject_filter),
+        "cadence": json.dumps(rule.cadence),
+        "fulfilment": json.dumps(rule.fulfilment),
+        "responsible": rule.responsible,
+        "lead_days": 0,
+        "escalation": json.dumps(rule.escalation),
+        "starts_on": "2025-01-01",
+        "active": "on",
+    }
+    assert admin.post(url, data).status_code == 302
+    with schema_context("huangpu"):
+        assert ReminderRule.objects.get(pk=rule.pk).starts_on == D(2025, 1, 1)
+    with schema_context("putuo"):
+        assert ReminderRule.objects.get(key=MEDICAL).starts_on != D(2025, 1, 1)
