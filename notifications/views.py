@@ -35,6 +35,7 @@ from notifications.selectors import (
     cadre_timeline,
     due_item_markable,
     due_item_waivable,
+    due_items_mark_allowed,
     stale_counts_for_user,
     stale_items_for_user,
     worklist_page,
@@ -106,9 +107,8 @@ class TodayView(ReminderView):
             rest_home_id=rest_home_id,
         )
         back = request.get_full_path()
+        due_items_mark_allowed(user=request.user, items=page["items"])
         for item in page["items"]:
-            item.waivable = due_item_waivable(user=request.user, item=item)
-            item.markable = due_item_markable(user=request.user, item=item)
             item.waive_error, item.reason_value = errors.get(("waive", item.pk), ("", ""))
             item.done_error, item.note_value = errors.get(("done", item.pk), ("", ""))
             if item.fill:

@@ -383,3 +383,44 @@ def test_a_centre_admin_sets_when_a_rule_comes_into_force(centres):
         assert ReminderRule.objects.get(pk=rule.pk).starts_on == D(2025, 1, 1)
     with schema_context("putuo"):
         assert ReminderRule.objects.get(key=MEDICAL).starts_on != D(2025, 1, 1)
+
+
+def test_the_worklist_reads_the_same_number_of_queries_for_4_items_or_40(huangpu_people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.registry.conftest import new_cadre
+
+    today = timezone.localdate()
+    with schema_context("huangpu"):
+        _items_for_liaison(huangpu_people, today)
+    liaison = login("huangpu", "liaison")
+    liaison.get(WORKLIST)  # the session and permissions warmed up
+
+    LAST: list = []
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert liaison.get(WORKLIST).status_code == 200
+        LAST[:] = captured.captured_queries
+        return len(captured)
+
+    few = queries()
+    with schema_context("huangpu"):
+        rules = {r.key: r for r in ReminderRule.objects.filter(key__in=["daily-call", "quarterly-visit"])}
+        for index in range(18):
+            cadre = new_cadre(f"测试{index}", seq=400 + index, rest_home=huangpu_people["west"])
+            for rule in rules.values():
+                DueItem.objects.create(
+                    rule=rule,
+                    subject_type="cadre",
+                    subject_id=cadre.pk,
+                    period_key=today.isoformat(),
+                    period_start=today,
+                    due_on=today,
+                    assignee=huangpu_people["liaison"],
+                )
+    many = queries()
+    assert len(listed(liaison.get(WORKLIST).content.decode())) == 3 + (today.weekday() == 6) + 36
+    assert many == few, (few, many)
+    assert few <= 25, "\n".join(q["sql"][:150] for q in LAST)
