@@ -286,13 +286,16 @@ class FieldForm(forms.Form):
         return {name: " ".join(sorted(types)) for name, types in SETTING_TYPES.items()}
 
     def choice_rows(self) -> list[dict]:
-        """The choice editor's rows: as posted, or the stored choices; one empty row to type into."""
+        """The choice editor's rows: as posted, or the stored choices; then empty rows to type into."""
         if self.is_bound and "choice_label" in self.data:
             pairs = zip(self.data.getlist("choice_label"), self.data.getlist("choice_value"), strict=False)
             rows = [{"label": label, "value": value} for label, value in pairs if label.strip() or value.strip()]
         else:
             rows = [dict(c) for c in (self.initial.get("choice_list") or [])]
-        return rows if self.fields["choices"].disabled else [*rows, {"label": "", "value": ""}]
+        if self.fields["choices"].disabled:
+            return rows
+        # Rows to type into without JavaScript (the script keeps one and adds more on request).
+        return [*rows, *({"label": "", "value": ""} for _ in range(1 if rows else 3))]
 
     def picker_state(self) -> dict:
         """What field_builder.js needs for the condition picker (the server also parses the stored text back)."""

@@ -160,6 +160,7 @@ def test_only_the_settings_of_the_type_are_shown_and_the_others_are_ignored(cent
         ],
     )
     assert re.search(r'<details class="fe-more">\s*<summary>更多设置</summary>', page.content.decode())
+    assert page.content.decode().count('name="choice_label" value=""') == 3  # rows to type into without JavaScript
     # Posted settings of other types are ignored: a choice question keeps its choices and widget only.
     posted = {
         "field_type": "choice",
@@ -193,6 +194,8 @@ def test_only_the_settings_of_the_type_are_shown_and_the_others_are_ignored(cent
         ["choice_label", "help_text", "required", "relevant"],
         ["default", "widget", "required_if", "personal", "staff_only", "group"],
     )
+    labels = re.findall(r'name="choice_label" value="([^"]*)"', admin.get(edit).content.decode())
+    assert labels == ["电话", "上门", ""]
     # A text field changed to an integer loses its text-only settings.
     changed = {"field_type": "integer", "label": "地点", "name": "place", "pattern": "[a-z]+", "max_value": "9"}
     assert admin.post(f"{BASE}{form.pk}/fields/{place.pk}/", changed).status_code == 302
