@@ -55,6 +55,9 @@ def builder_form(committed_db, centre_server):
             ],
         )
         form_field_add(form=form, name="minutes", field_type="integer", label="时长（分钟）")
+        form_field_add(
+            form=form, name="remark", field_type="text", label="备注", relevant="string-length(${visit_type}) > 2"
+        )
         make_user("huangpu", USER, groups=(role_group_name(Role.CENTRE_ADMIN),))
     connection.set_schema_to_public()
     yield form
@@ -123,6 +126,7 @@ def test_a_centre_admin_builds_a_choice_field_with_editor_and_picker(browser, ce
         "（选择问题）",
         "走访类型",
         "时长（分钟）",
+        "备注",
     ]
     line.locator("[data-fe-condition-question]").select_option("visit_type")
     line = picker.locator("[data-fe-condition-row]").nth(0)
@@ -196,7 +200,16 @@ def test_a_centre_admin_builds_a_choice_field_with_editor_and_picker(browser, ce
         assert list(FormField.objects.filter(form=form).values_list("name", flat=True)) == [
             "visit_type",
             "minutes",
+            "remark",
             "pei_tong_fang_shi",
         ]
+        remark = FormField.objects.get(form=form, name="remark")
     connection.set_schema_to_public()
+
+    # A hand-written condition that the picker cannot show stays as written, with a note saying so.
+    page.goto(centre_server.url("huangpu", f"/admin/forms-engine/{form.pk}/fields/{remark.pk}/"))
+    note = page.locator('[data-fe-picker="relevant"] .fe-picker__note')
+    assert note.is_visible() and note.text_content().startswith("这个条件是手写的表达式")
+    assert page.locator('[data-fe-picker="relevant"] [data-fe-condition-row]').count() == 0
+    assert page.input_value('input[name="relevant"]') == "string-length(${visit_type}) > 2"
     page.close()
