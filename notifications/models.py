@@ -141,6 +141,12 @@ class DueItem(models.Model):
         related_name="done_due_items",
     )
     done_note = models.CharField(_("note"), max_length=200, blank=True, db_default="")
+    # Not columns: what a worklist page (notifications.selectors.worklist_page) tells about each item it shows.
+    rest_home_id: int | None
+    rest_home_name: str
+    fill: dict | None
+    waivable: bool
+    markable: bool
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

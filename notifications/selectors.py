@@ -115,8 +115,8 @@ def worklist_page(
         trip_ids={i.subject_id for i in items if i.subject_type == "trip"},
     )
     for item in items:
-        homes = cadres if item.subject_type == "cadre" else trips if item.subject_type == "trip" else {}
-        item.rest_home_id = homes.get(item.subject_id)
+        of = cadres if item.subject_type == "cadre" else trips if item.subject_type == "trip" else {}
+        item.rest_home_id = of.get(item.subject_id)
     rules = {item.rule_id: item.rule.title for item in items}
     homes = rest_home_choices()
     chosen = [
@@ -130,7 +130,7 @@ def worklist_page(
     home_names = dict(homes)
     targets = form_fill_targets(keys={i.rule.fulfilment["form"] for i in shown if "form" in i.rule.fulfilment})
     for item in shown:
-        item.rest_home_name = home_names.get(item.rest_home_id, "")
+        item.rest_home_name = home_names.get(item.rest_home_id, "") if item.rest_home_id is not None else ""
         item.fill = _fill_target(item, targets, today)
     return {
         "items": shown,

@@ -7,7 +7,7 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from forms_engine.models import FormField, FormVersion
+from forms_engine.models import FormDefinition, FormField, FormVersion
 from forms_engine.services import form_create, form_field_add, form_field_update
 from tenants.roles import Role
 from tests.forms_engine.conftest import build_visit_form
@@ -156,3 +156,69 @@ def test_the_preview_names_the_draft_s_problems(centres):
     html = page(admin.get(f"{BASE}{form.pk}/preview/"))
     assert "草稿需要先改正以下问题才能显示：" in html
     assert "字段“选一个”（pick）：选择题需要选项。" in html
+
+
+def warnings_shown(response) -> list[str]:
+    return [re.sub(r"\s+", " ", m.message).strip() for m in response.context["messages"] if m.level_tag == "warning"]
+
+
+def test_a_duplicate_title_is_warned_about_on_create_rename_and_from_a_template_but_allowed(centres):
+    admin = login("huangpu", "fb-admin", Role.CENTRE_ADMIN)
+    with schema_context("huangpu"):
+        first = form_create(title="走访慰问记录", key="visits-a")
+        other = form_create(title="慰问品发放", key="gifts")
+    response = admin.post(f"{BASE}new/", {"title": "走访慰问记录 ", "key": "visits-b", "purpose": "visit"}, follow=True)
+    assert warnings_shown(response) == [
+        "另有一个表单也叫“走访慰问记录”（标识：visits-a）。"
+        "两个都会保留；请给这个表单起一个能区分的标题，或确认它不是重复的副本。"
+    ]
+    # Renaming another form to the same title (spaces ignored) warns naming both others; keeping one's title does not.
+    edit = {"title": "走访 慰问记录", "purpose": "other", "description": ""}
+    response = admin.post(f"{BASE}{other.pk}/", edit, follow=True)
+    assert warnings_shown(response) == [
+        "另有一个表单也叫“走访 慰问记录”（标识：visits-a、visits-b）。"
+        "两个都会保留；请给这个表单起一个能区分的标题，或确认它不是重复的副本。"
+    ]
+    assert warnings_shown(admin.post(f"{BASE}{first.pk}/", {**edit, "title": "走访慰问记录"}, follow=True)) == []
+    response = admin.post(f"{BASE}templates/", {"template_key": "visit-record", "key": "visits-c"}, follow=True)
+    assert "（标识：visits-a、gifts、visits-b）" in warnings_shown(response)[0]  # oldest first
+    with schema_context("huangpu"):
+        assert sorted(FormDefinition.objects.values_list("key", flat=True)) == [
+            "gifts",
+            "visits-a",
+            "visits-b",
+            "visits-c",
+        ]
+
+
+def test_the_form_list_shows_key_purpose_version_and_state_in_few_queries(centres, django_assert_max_num_queries):
+    admin = login("huangpu", "fb-admin", Role.CENTRE_ADMIN)
+    with schema_context("huangpu"):
+        visits = build_visit_form()
+        form_field_add(form=visits, name="extra", field_type="text", label="补充")  # the draft now differs
+        same = build_visit_form("visit-same")
+        draft = form_create(title="走访记录", key="visit-draft")
+        for n in range(12):
+            build_visit_form(f"more-{n}")
+    with django_assert_max_num_queries(20):
+        html = page(admin.get(BASE))
+    rows = {
+        key: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).split()
+        for key, row in re.findall(r'<tr data-form="\d+" data-key="([\w-]+)" data-state="\w+">(.*?)</tr>', html, re.S)
+    }
+    changed = "已发布，草稿有未发布的改动"
+    assert rows[visits.key][:6] == ["走访记录", "与其他表单同名", "visit", "走访记录", "v1", changed]
+    assert rows[same.key][:6] == ["走访记录", "与其他表单同名", "visit-same", "走访记录", "v1", "已发布"]
+    assert rows[draft.key][:6] == ["走访记录", "与其他表单同名", "visit-draft", "其他", "未发布", "草稿，未发布"]
+
+
+def test_the_builder_s_own_pages_carry_no_inline_script_style_or_handler():
+    """The admin's policy still allows inline code for Wagtail's own pages; ours need none (static files only)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "forms_engine" / "templates" / "forms_engine" / "admin"
+    for name in ("form_edit.html", "form_list.html", "form_preview.html", "submission_list.html"):
+        text = (root / name).read_text(encoding="utf-8")
+        assert not re.search(r"\son[a-z]+\s*=", text), name
+        assert "style=" not in text, name
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), name
