@@ -18,6 +18,9 @@ class ContentConfig(AppConfig):
         centre_setup_step_register(
             name="content.review", order=12, run=services.centre_review_workflow_setup, repeatable=True
         )
+        centre_setup_step_register(
+            name="content.root_title", order=13, run=services.centre_root_title_setup, repeatable=True
+        )
         centre_setup_step_register(name="content.site", order=20, run=services.centre_site_setup)
         centre_setup_step_register(name="content.citywide", order=40, run=services.citywide_centre_setup)
         centre_setup_step_register(

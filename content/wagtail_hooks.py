@@ -11,7 +11,13 @@ from wagtail.admin.widgets import Button
 
 from content.admin_views import ACCESS_CODE_PERMISSION, may_handle_outings
 from content.models import ActivityPage, CoursePage
+from content.review_views import review_page_viewsets
 from registry.admin_ui.menu import PermissionMenuItem
+
+
+@hooks.register("register_admin_viewset")
+def register_review_viewsets():
+    return review_page_viewsets()
 
 
 @hooks.register("register_admin_urls")

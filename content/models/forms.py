@@ -9,6 +9,8 @@ from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
+from content.page_forms import ContentPageForm
+
 
 class FormPage(Page):
     """A page that shows a public form of the forms engine; it posts to the form's own public URL."""
@@ -25,6 +27,7 @@ class FormPage(Page):
         help_text=_("Only a public form with a published version is shown."),
     )
 
+    base_form_class = ContentPageForm
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("form")]
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     api_fields = [APIField("intro"), APIField("form_key"), APIField("form_url")]

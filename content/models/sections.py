@@ -11,6 +11,7 @@ from wagtail.api import APIField
 from wagtail.models import Page
 from wagtail.search import index
 
+from content.page_forms import ContentPageForm
 from content.queries import section_items
 
 LIST_PAGE_SIZE = 20
@@ -42,6 +43,8 @@ class SectionPage(Page):
         DISCLOSURES = "disclosures", _("Disclosures")
         HEALTH = "health", _("Health knowledge")
         GUIDES = "guides", _("Digital skills guides")
+
+    base_form_class = ContentPageForm
 
     kind = models.CharField(_("section"), max_length=20, choices=Kind.choices)
     intro = models.TextField(_("introduction"), blank=True)
@@ -83,6 +86,7 @@ class SectionPage(Page):
 class SectionItemMixin:
     """A page listed under a section index of its own kind; `date_field` is what lists and the API filter by date."""
 
+    base_form_class = ContentPageForm
     section_kind: str = ""
     date_field: str | None = None
 

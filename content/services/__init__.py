@@ -24,6 +24,7 @@ from content.services.site import (
     centre_page_permissions_revoke,
     centre_review_workflow_setup,
     centre_roles_setup,
+    centre_root_title_setup,
     centre_site_setup,
     content_schedules_ensure,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "centre_page_permissions_revoke",
     "centre_review_workflow_setup",
     "centre_roles_setup",
+    "centre_root_title_setup",
     "centre_site_setup",
     "content_schedules_ensure",
     "citywide_centre_setup",

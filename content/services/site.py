@@ -23,6 +23,7 @@ from tenants.roles import Role, role_group
 # The review every page passes before it is published; names stored as data, in Chinese like the demo content.
 REVIEW_WORKFLOW_NAME = "保密审查"
 REVIEW_TASK_NAME = "保密审查（中心管理员审核）"
+ROOT_TITLE = "全部网站"
 # Created by wagtailcore's own migrations (names as they stand in the database).
 WAGTAIL_SAMPLE_GROUPS = ("Editors", "Moderators")
 WAGTAIL_SAMPLE_WORKFLOWS = ("Moderators approval",)
@@ -43,6 +44,12 @@ def _permissions(codenames: set[str]) -> dict[str, Permission]:
         content_type__app_label__in=PERMISSION_APPS.values(), codename__in=codenames
     ).select_related("content_type")
     return {p.codename: p for p in found if PERMISSION_APPS[p.codename.rsplit("_", 1)[-1]] == p.content_type.app_label}
+
+
+def centre_root_title_setup(**_context) -> int:
+    """Set-up step: Wagtail's root page, which editors see in the breadcrumbs and the page explorer, is called
+    "Root" by wagtailcore's migration (a title, not a translatable string): it gets its Chinese name."""
+    return Page.objects.filter(depth=1).exclude(title=ROOT_TITLE).update(title=ROOT_TITLE, draft_title=ROOT_TITLE)
 
 
 def centre_site_setup(*, centre: Centre, domain: Domain) -> HomePage:
