@@ -18,7 +18,8 @@ from wagtail.models import Page
 
 from content import services
 from content.forms import AccessCodeForm, CodeForm, PhoneForm
-from content.selectors import cadre_session_id, signups_for_cadre
+from content.models import SignUpPageMixin
+from content.selectors import cadre_session_id, signup_counts, signup_for_cadre, signups_for_cadre
 from registry.selectors import cadre_served_by_id
 from tenants.clientip import client_ip
 
@@ -124,16 +125,34 @@ def my_signups(request: HttpRequest) -> HttpResponse:
     return render(request, "content/cadre/signups.html", {"cadre": cadre, "rows": signups_for_cadre(cadre_id=cadre.pk)})
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest, page_id: int) -> HttpResponse:
-    """Sign the logged-in cadre up for an activity or course; back to the page with the outcome."""
+    """GET: the 报名 button of a list asks the logged-in cadre to confirm (logging in first); POST: sign the cadre up
+    for an activity or course, then 我的报名 with the outcome (back to the page when refused)."""
     page = Page.objects.live().filter(pk=page_id).first()
     if page is None:
         raise Http404
     page_url = page.get_url(request) or "/"
     cadre = _cadre(request)
     if cadre is None:
-        return _login_redirect(page_url)
+        return _login_redirect(request.path if request.method == "GET" else page_url)
+    if request.method == "GET":
+        specific = page.specific
+        if not isinstance(specific, SignUpPageMixin):
+            raise Http404
+        return render(
+            request,
+            "content/cadre/signup_confirm.html",
+            {
+                "cadre": cadre,
+                "item": specific,
+                "item_url": page_url,
+                "counts": signup_counts(page_id=page.pk),
+                "own_signup": signup_for_cadre(page_id=page.pk, cadre_id=cadre.pk),
+                "signup_state": specific.signup_state(),
+            },
+        )
     try:
         made = services.signup_create(page_id=page.pk, cadre_id=cadre.pk)
     except ValidationError as error:

@@ -14,6 +14,7 @@ from django_tenants.utils import get_public_schema_name
 
 from content.display import DisplayMode, display_mode
 from content.page_cache import content_version, page_cache_seconds
+from content.queries import cadre_session_id
 
 register = template.Library()
 
@@ -31,6 +32,7 @@ NAV_LABELS = {
 }
 SECTION_KINDS = ("notices", "policies", "activities", "courses", "services")
 CONTACT_FALLBACK = "#contact"
+CADRE_PREFIX = "/cadre/"
 
 
 @dataclass
@@ -49,6 +51,9 @@ class CentreChrome:
     site_name: str
     hotline: str
     nav: list[NavItem] = field(default_factory=list)
+    cadre_signed_in: bool = False  # the header offers 我的报名 and 退出 instead of the cadre log-in
+    login_url: str = ""
+    signups_url: str = ""
 
     @property
     def hotline_tel(self) -> str:
@@ -126,7 +131,17 @@ def centre_chrome_for(request) -> CentreChrome | None:
         elif url not in ("/", CONTACT_FALLBACK) and path.startswith(url):
             current = "true"
         nav.append(NavItem(key=key, url=url, current=current))
-    return CentreChrome(site_name=data["site_name"], hotline=data["hotline"], nav=nav)
+    login_url = reverse("content_cadre:login")
+    if not path.startswith(CADRE_PREFIX):  # back to the page the cadre was reading
+        login_url += "?" + urlencode({"next": request.get_full_path()})
+    return CentreChrome(
+        site_name=data["site_name"],
+        hotline=data["hotline"],
+        nav=nav,
+        cadre_signed_in=cadre_session_id(request) is not None,
+        login_url=login_url,
+        signups_url=reverse("content_cadre:signups"),
+    )
 
 
 @register.simple_tag(takes_context=True)
