@@ -132,7 +132,10 @@ MIDDLEWARE = [
     "junxiu.middleware.CentreHistoryMiddleware",
     "junxiu.middleware.CentreRedirectMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out log-in into the lockout page (junxiu.lockout)
+    "junxiu.errors.FriendlyErrorPagesMiddleware",  # DEBUG with JUNXIU_FRIENDLY_ERRORS: the Chinese 404/500 pages
 ]
+# `make run` (DEBUG) shows the site's own 404 and 500 pages too, the traceback in the console (junxiu.errors).
+JUNXIU_FRIENDLY_ERRORS = env_bool("JUNXIU_FRIENDLY_ERRORS", False)
 
 # Under /api/ a refused CSRF check answers JSON like the API (junxiu.errors); elsewhere Django's page.
 CSRF_FAILURE_VIEW = "junxiu.errors.csrf_failure"

@@ -11,6 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 JUNXIU_API_DOCS_PUBLIC = env_bool("JUNXIU_API_DOCS_PUBLIC", True)  # noqa: F405
+JUNXIU_FRIENDLY_ERRORS = env_bool("JUNXIU_FRIENDLY_ERRORS", True)  # noqa: F405  # the Chinese 404/500, not DEBUG's
 
 from registry.crypto import derive_dev_key  # noqa: E402
 
