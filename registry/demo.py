@@ -130,7 +130,7 @@ def _cadre_build(
     name_pinyin, name_initials = name_search_keys(name)
     state = rng.choices(["active", "abroad", "deceased"], weights=[95, 2, 3])[0]
     retired = born + dt.timedelta(days=365 * rng.randint(55, 62))
-    return Cadre(
+    cadre = Cadre(
         name=name,
         name_pinyin=name_pinyin,
         name_initials=name_initials,
@@ -163,6 +163,44 @@ def _cadre_build(
         received_on=min(retired, dt.date(2024, 12, 31)),
         deceased_on=_date_between(rng, dt.date(2025, 1, 1), dt.date(2025, 12, 31)) if state == "deceased" else None,
     )
+    return _consistent(cadre, home, _rng(f"{name}:{number}").random())
+
+
+# The demo's people never contradict themselves. The rules, applied after the random draws (so that the same seed
+# still gives the same names, dates and ID numbers):
+# - a party member's organisational relationship is in the centre (a branch of their rest home), held by letter or
+#   elsewhere, never "not a party member"; a non-member has neither a relationship nor a branch;
+# - 离休 (lixiu) means service before 1 October 1949: only cadres born by 1935; everyone younger is 退休 (tuixiu);
+# - the retired-NCO ranks (军士长) date from 1999: only cadres born from 1950 retired as NCOs, older ones as officers;
+# - a cadre living abroad lives in no Shanghai care home; one in a care home does not live alone at home;
+# - a nursing fee is applied for or paid only for someone bedridden, disabled or with dementia;
+# - trips abroad: none for a bedridden cadre, none that ends after the cadre's death; the centre's check-ups are for
+#   cadres living here (not abroad, not deceased).
+LIXIU_BORN_BY = 1935
+NCO_BORN_FROM = 1950
+PARTY_RELATIONS = (("here", 8), ("letter", 1), ("elsewhere", 1))
+
+
+def _consistent(cadre: Cadre, home: RestHome, draw: float) -> Cadre:
+    """Apply the rules above to a freshly drawn cadre; `draw` (0–1) picks the party relationship."""
+    if cadre.party_member:
+        relations = [relation for relation, weight in PARTY_RELATIONS for _n in range(weight)]
+        cadre.party_relation = relations[int(draw * len(relations)) % len(relations)]
+        cadre.party_branch = f"{home.name}党支部" if cadre.party_relation != "elsewhere" else ""
+    else:
+        cadre.party_relation, cadre.party_branch = "", ""
+    if cadre.birth_date.year > LIXIU_BORN_BY:
+        cadre.kind = Cadre.Kind.TUIXIU
+    if cadre.level == Cadre.Level.NCO and cadre.birth_date.year < NCO_BORN_FROM:
+        cadre.level = Cadre.Level.REGIMENT
+        cadre.rank = RANKS["regiment"][int(draw * len(RANKS["regiment"])) % len(RANKS["regiment"])]
+    if cadre.state == Cadre.State.ABROAD:
+        cadre.in_care_home, cadre.care_home_name = False, ""
+    if cadre.in_care_home:
+        cadre.lives_alone = False
+    if not (cadre.bedridden or cadre.disabled or cadre.dementia):
+        cadre.nursing_fee_status = Cadre.BenefitStatus.NONE
+    return cadre
 
 
 def _records_build(rng: random.Random, cadre: Cadre, *, checks_2025: bool = True) -> tuple[list, list, list]:
@@ -196,32 +234,32 @@ def _records_build(rng: random.Random, cadre: Cadre, *, checks_2025: bool = True
     if rng.random() < 0.08:
         departs = _date_between(rng, dt.date(2024, 1, 1), dt.date(2025, 10, 1))
         returned = departs + dt.timedelta(days=rng.randint(7, 60))
-        trips.append(
-            TripAbroad(
-                cadre=cadre,
-                destination=rng.choice(DESTINATIONS),
-                purpose="探亲",
-                departs_on=departs,
-                returns_on=returned,
-                returned_on=returned,
-                passport_handed_in_on=returned + dt.timedelta(days=rng.randint(1, 9))
-                if cadre.level == "division"
-                else None,
-            )
+        trip = TripAbroad(
+            cadre=cadre,
+            destination=rng.choice(DESTINATIONS),
+            purpose="探亲",
+            departs_on=departs,
+            returns_on=returned,
+            returned_on=returned,
+            passport_handed_in_on=returned + dt.timedelta(days=rng.randint(1, 9))
+            if cadre.level == "division"
+            else None,
         )
+        if not cadre.bedridden and not (cadre.deceased_on and returned >= cadre.deceased_on):
+            trips.append(trip)
     if checks_2025 and cadre.state != "deceased" and rng.random() < 0.6:
         abnormal = rng.random() < 0.2
-        checks.append(
-            HealthCheck(
-                cadre=cadre,
-                year=2025,
-                date=_date_between(rng, dt.date(2025, 3, 1), dt.date(2025, 11, 30)),
-                institution="区中心医院",
-                result="abnormal" if abnormal else "normal",
-                findings=rng.choice(FINDINGS) if abnormal else "",
-                follow_up_done=abnormal and rng.random() < 0.5,
-            )
+        check = HealthCheck(
+            cadre=cadre,
+            year=2025,
+            date=_date_between(rng, dt.date(2025, 3, 1), dt.date(2025, 11, 30)),
+            institution="区中心医院",
+            result="abnormal" if abnormal else "normal",
+            findings=rng.choice(FINDINGS) if abnormal else "",
+            follow_up_done=abnormal and rng.random() < 0.5,
         )
+        if cadre.state == Cadre.State.ACTIVE:
+            checks.append(check)
     return family, trips, checks
 
 

@@ -23,6 +23,7 @@ from content.models import (
     ServiceProviderPage,
     SignUp,
 )
+from content.page_forms import page_slug_readable
 from content.services.signups import signup_create
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -38,9 +39,11 @@ def _at(now: dt.datetime, days: int, time: str = "09:00") -> dt.datetime:
 
 
 def _add(parent, page) -> bool:
-    """Add and publish a page unless one of its type with that title exists; whether it was added."""
+    """Add and publish a page unless one of its type with that title exists; whether it was added. Its address is
+    the title's pinyin, as an editor's new page gets (content.page_forms)."""
     if type(page).objects.filter(title=page.title).exists():
         return False
+    page.slug = page.slug or page_slug_readable(title=page.title, parent=parent)
     parent.add_child(instance=page)
     page.save_revision().publish()
     return True
@@ -130,17 +133,22 @@ def demo_content_ensure() -> int:
         home.intro = demo["intro"].format(name=home.title)
         home.hotline = demo["hotline"]
         home.save_revision().publish()
-    if not NoticePage.objects.exists():  # the first notices sit on the home page, as they always did
-        for notice in demo["notices"]:
-            page = NoticePage(
-                title=notice["title"],
-                date=dt.date.fromisoformat(notice["date"]),
-                summary=notice["summary"],
-                body=_body(notice["paragraphs"]),
-            )
-            created += _add(home, page)
-    now = timezone.now()
     sections = {spec["kind"]: _section(home, spec) for spec in demo["sections"]}
+    # Every notice sits under 通知公告 (the first demo notices used to sit on the home page: moved there).
+    notices = sections["notices"]
+    for notice in demo["notices"]:
+        stray = NoticePage.objects.child_of(home).filter(title=notice["title"]).first()
+        if stray is not None:
+            stray.move(notices, pos="last-child")
+            continue
+        page = NoticePage(
+            title=notice["title"],
+            date=dt.date.fromisoformat(notice["date"]),
+            summary=notice["summary"],
+            body=_body(notice["paragraphs"]),
+        )
+        created += _add(notices, page)
+    now = timezone.now()
     for kind, pages in _pages(demo, now).items():
         for page in pages:
             created += _add(sections[kind], page)

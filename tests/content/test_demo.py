@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -51,3 +53,31 @@ def test_demo_content_fills_every_section_once(centres):
         statuses = list(SignUp.objects.filter(page_id=full.pk).order_by("pk").values_list("status", flat=True))
         assert statuses == ["signed_up"] * 3 + ["waiting"]
         assert all(page.live for page in ActivityPage.objects.all())
+
+
+def test_demo_notices_sit_under_the_notices_section_with_pinyin_addresses(centres):
+    from content.models import HomePage
+
+    with schema_context("putuo"):
+        home = HomePage.objects.get()
+        # A centre seeded before: its first demo notice sits on the home page, with its title as its address.
+        stray = NoticePage(
+            title="重阳节敬老慰问活动圆满结束", slug="重阳节敬老慰问活动圆满结束", date=dt.date(2026, 10, 19)
+        )
+        home.add_child(instance=stray)
+        stray.save_revision().publish()
+        demo_content_ensure()
+        notices = SectionPage.objects.get(kind="notices")
+        assert NoticePage.objects.child_of(home).count() == 0
+        titles = set(NoticePage.objects.child_of(notices).values_list("title", flat=True))
+        assert {
+            "关于开展2026年度健康体检的通知",
+            "重阳节敬老慰问活动圆满结束",
+            "老年大学2027年春季学期招生预告",
+        } <= titles
+        assert NoticePage.objects.get(pk=stray.pk).url_path.endswith("/notices/重阳节敬老慰问活动圆满结束/")  # kept
+        assert (
+            NoticePage.objects.get(title="关于开展2026年度健康体检的通知").slug
+            == "guan-yu-kai-zhan-2026-nian-du-jian-kang"
+        )
+        assert PolicyPage.objects.filter(slug__regex=r"[^a-z0-9-]").count() == 0

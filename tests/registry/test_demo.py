@@ -107,3 +107,26 @@ def test_seed_demo_refuses_an_unknown_centre(centres):
         call_command("seed_demo", "--centre", "nowhere")
     with schema_context("huangpu"):
         assert Cadre.objects.count() == 0
+
+
+def test_demo_people_never_contradict_themselves(centres):
+    """The rules written above registry.demo._consistent, over 400 people."""
+    with schema_context("huangpu"):
+        demo_registry_create(cadres=400, seed=7)
+        cadres = list(Cadre.objects.select_related("rest_home"))
+        members = [c for c in cadres if c.party_member]
+        assert 0 < len(members) < len(cadres)
+        assert {c.party_relation for c in members} == {"here", "letter", "elsewhere"}
+        assert [c.name for c in members if c.party_relation == ""] == []  # 党员 "是" beside 组织关系 "非党员"
+        assert [c.name for c in cadres if not c.party_member and (c.party_relation or c.party_branch)] == []
+        assert all(c.party_branch == f"{c.rest_home.name}党支部" for c in members if c.party_relation != "elsewhere")
+        assert [c.name for c in cadres if c.kind == "lixiu" and c.birth_date.year > 1935] == []
+        assert [c.name for c in cadres if c.level == "nco" and c.birth_date.year < 1950] == []
+        assert [c.name for c in cadres if c.state == "abroad" and c.in_care_home] == []
+        assert [c.name for c in cadres if c.in_care_home and c.lives_alone] == []
+        cared_for = [c for c in cadres if c.bedridden or c.disabled or c.dementia]
+        assert [c.name for c in cadres if c not in cared_for and c.nursing_fee_status != "none"] == []
+        assert TripAbroad.objects.filter(cadre__bedridden=True).count() == 0
+        died = {c.pk: c.deceased_on for c in cadres if c.deceased_on}
+        assert [t.pk for t in TripAbroad.objects.filter(cadre_id__in=died) if t.returned_on >= died[t.cadre_id]] == []
+        assert HealthCheck.objects.exclude(cadre__state="active").count() == 0
