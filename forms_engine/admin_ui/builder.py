@@ -15,6 +15,20 @@ from forms_engine.models import FormVersion
 from forms_engine.public import form_page_context, version_for_public
 
 
+def _draft_state(form) -> str:
+    """The form page's note on the draft against the last version ("" before the first is published)."""
+    version = form.versions.order_by("-number").first()
+    if version is None:
+        return ""
+    try:
+        changed = services.form_schema_build(fields=list(form.fields.all())) != version.schema
+    except ValidationError:
+        changed = True
+    if changed:
+        return _("The draft has changes: publishing makes version %(n)s.") % {"n": version.number + 1}
+    return _("The draft is the same as version %(n)s.") % {"n": version.number}
+
+
 class FieldReorderView(BuilderMixin, View):
     """The draft's whole field order in one POST (`field` repeated, top to bottom), all or nothing; answers JSON."""
 
@@ -32,6 +46,7 @@ class FieldReorderView(BuilderMixin, View):
                 "ok": True,
                 "order": [field.pk for field in fields],
                 "message": _("The new order is saved."),
+                "draft": _draft_state(self.form_def),
                 # Kept, but publishing will refuse the draft until these are put right.
                 "warnings": [_("Before publishing, put right:"), *problems] if problems else [],
             }

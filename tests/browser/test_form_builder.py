@@ -90,13 +90,14 @@ def preview_order(page) -> list[str]:
 
 
 def test_fields_are_reordered_by_the_keyboard_and_by_dragging_and_the_preview_follows(
-    browser, centre_server, builder_data
+    browser, centre_server, builder_data, screenshot_dir
 ):
     form = builder_data
     page = log_in(browser, centre_server)
     page.goto(centre_server.url("huangpu", f"/admin/forms-engine/{form.pk}/"))
     original = ["visit_kind", "gift", "minutes", "remark"]
     assert listed_order(page) == original
+    expect(page.locator("#fe-draft-state")).to_have_text("草稿与第 1 版相同。")
     expect(page.frame_locator("#fe-preview-frame").locator("h1")).to_have_text(TITLE)
     assert preview_order(page) == original
     # The preview is the public form: its send button does nothing here.
@@ -112,6 +113,7 @@ def test_fields_are_reordered_by_the_keyboard_and_by_dragging_and_the_preview_fo
     status = page.locator("#fe-reorder-status")
     expect(status).to_have_text("字段“慰问品”已移到第 3 位（共 4 个）。 新的顺序已保存。")
     expect(down).to_be_focused()
+    expect(page.locator("#fe-draft-state")).to_have_text("草稿有改动：发布后成为第 2 版。")  # was: the same as v1
     page.keyboard.press("Enter")
     expect(status).to_have_text("字段“慰问品”已移到第 4 位（共 4 个）。 新的顺序已保存。")
     # At the bottom its Down button is off; the focus moved to its Up button.
@@ -131,6 +133,7 @@ def test_fields_are_reordered_by_the_keyboard_and_by_dragging_and_the_preview_fo
     assert stored_order(form) == ["remark", "visit_kind", "minutes", "gift"]
     expect(page.frame_locator("#fe-preview-frame").locator(".fe-field").first).to_have_attribute("data-name", "remark")
     assert preview_order(page) == ["remark", "visit_kind", "minutes", "gift"]
+    page.screenshot(path=str(screenshot_dir / "form-builder-reordered.png"))
 
     # The published version keeps its order: the page says the draft differs, and so does the list.
     page.reload()
@@ -141,6 +144,7 @@ def test_fields_are_reordered_by_the_keyboard_and_by_dragging_and_the_preview_fo
     expect(row.locator("td").nth(1)).to_have_text(KEY)
     expect(row.locator("td").nth(3)).to_have_text("v1")
     expect(row.locator("td").nth(4)).to_have_text("已发布，草稿有未发布的改动")
+    page.screenshot(path=str(screenshot_dir / "form-list.png"), full_page=True)
     page.close()
 
 

@@ -94,7 +94,7 @@ def cluster(tmp_path, committed_db):
 
 
 def test_chosen_columns_and_filters_are_exported_as_csv_from_the_list_page(
-    browser, centre_server, submissions_data, cluster
+    browser, centre_server, submissions_data, cluster, screenshot_dir
 ):
     form, made = submissions_data
     page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000}, accept_downloads=True)
@@ -150,4 +150,5 @@ def test_chosen_columns_and_filters_are_exported_as_csv_from_the_list_page(
     expect(status).to_contain_text("导出已完成")
     expect(status.locator("[data-fe-download]")).to_have_text("再次下载")
     assert page.url.startswith(centre_server.url("huangpu", f"/admin/forms-engine/{form.pk}/submissions/"))
+    page.screenshot(path=str(screenshot_dir / "submissions-exported.png"), full_page=True)
     page.close()

@@ -34,7 +34,13 @@ def test_the_whole_order_is_saved_in_one_post_and_the_published_version_keeps_it
         wanted = ids(form, order)
     response = admin.post(f"{BASE}{form.pk}/fields/reorder/", {"field": wanted})
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "order": wanted, "message": "新的顺序已保存。", "warnings": []}
+    assert response.json() == {
+        "ok": True,
+        "order": wanted,
+        "message": "新的顺序已保存。",
+        "draft": "草稿有改动：发布后成为第 2 版。",
+        "warnings": [],
+    }
     with schema_context("huangpu"):
         assert names(form) == order
         assert FormVersion.objects.get(form=form).schema == published  # the published version is untouched

@@ -64,6 +64,8 @@
             }
             var warnings = (answer.warnings || []).join(" ");
             say(movedText + " " + answer.message + (warnings ? " " + warnings : ""), Boolean(warnings));
+            var draft = document.getElementById("fe-draft-state");
+            if (draft && answer.draft) { draft.textContent = answer.draft; }
             if (frame) { frame.src = frame.src.split("#")[0]; }
           });
         }).catch(function () {
