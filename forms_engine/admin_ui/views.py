@@ -721,13 +721,16 @@ class ExportDownloadView(FormsView):
         submissions = export_queryset(form=job.form, user=request.user, params=job.params)
         if job.finished_at:
             submissions = submissions.filter(created_at__lte=job.finished_at)
+        names = {s["name"] for v in job.form.versions.all() for s in v.schema.get("fields", [])}
+        if isinstance(job.params.get("columns"), list):  # the file holds only the columns chosen on the list
+            names &= set(job.params["columns"])
         access_log_record(
             user=request.user,
             action="export",
             channel="export",
             model="Submission",
             record_ids=submissions.values_list("pk", flat=True),
-            fields=sorted({s["name"] for v in job.form.versions.all() for s in v.schema.get("fields", [])}),
+            fields=sorted(names),
         )
         fallback = f"{job.form.key}{path.suffix}"
         filename = job.filename or fallback

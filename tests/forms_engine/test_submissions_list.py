@@ -174,6 +174,10 @@ def test_the_export_has_exactly_the_chosen_columns_and_the_filtered_rows(centres
     }
     download = admin.get(answer["download_url"])
     text = b"".join(download.streaming_content).decode("utf-8-sig")
+    with schema_context("huangpu"):  # the download is logged with the records and the columns it holds
+        assert list(AccessLog.objects.values_list("username", "action", "record_ids", "fields")) == [
+            ("sl-admin", "export", sorted([hospital.pk, later.pk]), ["place", "pleased"])
+        ]
     local = {s.pk: timezone.localtime(s.created_at).strftime("%Y-%m-%d %H:%M") for s in (hospital, later)}
     assert list(csv.reader(io.StringIO(text))) == [
         ["回执编号", "提交时间", "状态", "军休干部", "地点", "是否满意"],
