@@ -1,15 +1,22 @@
 """pyproject.toml names every package of ours and every library our code imports, so a plain install runs."""
 
 import ast
+import os
 import re
 import sys
 import tomllib
+import warnings
 from importlib.metadata import packages_distributions
 from pathlib import Path
+
+from setuptools.config.pyprojecttoml import apply_configuration
+from setuptools.dist import Distribution
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = {"site": "junxiu", "tenants": "tenants", "registry": "registry", "forms_engine": "forms_engine"}
 APPS |= {"notifications": "notifications", "content": "content", "reports": "reports"}
+# Folders shipped as packages of data only (no Python): the translation catalogue, inside the project's package.
+DATA_PACKAGES = {"locale": "junxiu.locale"}
 # Named in INSTALLED_APPS (or loaded by a setting) rather than imported.
 SETTINGS_ONLY = {"drf-spectacular-sidecar", "django-taggit", "gunicorn", "whitenoise"}
 
@@ -30,7 +37,36 @@ def test_every_package_of_ours_is_listed():
             parts = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((name, *parts)))
     assert sorted(found - listed) == []
-    assert sorted(listed - found) == []
+    assert sorted(listed - found) == sorted(DATA_PACKAGES.values())
+
+
+def test_the_wheel_carries_every_data_file_and_the_build_warns_of_nothing():
+    """Every file of ours that is not Python (templates, static files, JSON data, the catalogue) is package data of
+    the build, and the build warns of no folder that looks like a package ("Package would be ignored")."""
+    ours = {}
+    for folder in [*APPS, *DATA_PACKAGES]:
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts:
+                ours[path.relative_to(ROOT).as_posix()] = path
+    distribution = Distribution({"script_name": "pyproject.toml"})  # as the build backend names it
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            warnings.filterwarnings("ignore", message=r"Support for `\[tool.setuptools\]` in `pyproject.toml` is still")
+            apply_configuration(distribution, ROOT / "pyproject.toml")
+            build_py = distribution.get_command_obj("build_py")
+            build_py.ensure_finalized()
+            shipped = {
+                Path(src_dir, name).as_posix()
+                for _package, src_dir, _build, names in build_py.data_files
+                for name in names
+            }
+    finally:
+        os.chdir(cwd)
+    assert sorted(set(ours) - shipped) == []
+    assert [str(warning.message).splitlines()[0] for warning in caught] == []
 
 
 def test_every_library_our_code_imports_is_a_dependency():

@@ -198,7 +198,8 @@ LOGIN_REDIRECT_URL = "/"
 # Chinese only, on purpose: no LocaleMiddleware, so an English browser still gets the Chinese admin.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The catalogue sits beside manage.py in a checkout, and inside the package (junxiu/locale) when installed from a wheel.
+LOCALE_PATHS = [BASE_DIR / "locale" if (BASE_DIR / "locale").is_dir() else PROJECT_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
