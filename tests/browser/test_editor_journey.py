@@ -127,6 +127,15 @@ def test_an_editor_writes_a_notice_and_a_moderator_approves_it(browser, centre_s
         page.click('button[name="action-submit"]')
         page.wait_for_url(re.compile(rf"/admin/pages/{section.pk}/$"))
         seen["after submit"] = english(page)
+        with schema_context(CODE):
+            submitted = NoticePage.objects.get(title=TITLE)
+        connection.set_schema_to_public()
+        page.goto(centre_server.url(CODE, f"/admin/pages/{submitted.pk}/edit/"))
+        seen["edit in review"] = english(page)
+        page.goto(centre_server.url(CODE, f"/admin/pages/{submitted.pk}/history/"))
+        seen["history"] = english(page)
+        page.goto(centre_server.url(CODE, "/admin/pages/search/?q=%E7%94%A8%E7%94%B5"))
+        seen["page search"] = english(page)
     finally:
         context.close()
     with schema_context(CODE):
