@@ -149,6 +149,9 @@ class DueItem(models.Model):
     markable: bool
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Not a column: the name of the cadre, staff member or trip the item is about, set by notifications.selectors
+    # on the items of a worklist it lists.
+    subject_name: str
 
     class Meta:
         verbose_name = _("due item")

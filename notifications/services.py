@@ -46,6 +46,7 @@ from registry.selectors import (
     trip_passport_days,
     trips_returned,
 )
+from tenants.db import connection_schema_name
 
 FLAGS = set(CADRE_FLAGS)
 FULFILMENTS = {"form", "health_check", "training", "passport_handed_in", "manual"}
@@ -180,6 +181,8 @@ class SweepResult:
 
 def _periods(rule: ReminderRule, subject: Subject | None, today: dt.date) -> list[Period]:
     if "after_field" in rule.cadence:
+        if subject is None or subject.base is None:
+            raise ValueError(f"the rule {rule.key!r} counts from a date: each subject needs its own")
         return [period_after(rule.cadence, subject.base)]
     period = period_containing(rule.cadence, today)
     if "every" in rule.cadence:
@@ -457,7 +460,7 @@ def _escalate(today: dt.date, now: dt.datetime) -> int:
             target = _escalation_target(reached[level - 1]["to"], item.assignee_id, staff, head_id)
             if target is not None:  # the item now sits on that person's worklist too
                 item.escalated_to_id = target
-            user_id = staff.get(target, (None, None))[1]
+            user_id = staff[target][1] if target is not None and target in staff else None
             if user_id is not None:
                 delivery_queue(
                     key=f"escalate:{item.pk}:{level}",
@@ -487,7 +490,7 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int, 
     kind = _fulfilment(rule)
     if kind == "manual":
         return 0, 0
-    if kind == "form" and rule.swept_at is not None and not made and not _form_news(rule, forms):
+    if kind == "form" and rule.swept_at is not None and not made and not _form_news(rule, forms, rule.swept_at):
         return 0, 0
     pending = DueItem.objects.filter(
         rule=rule,
@@ -525,14 +528,14 @@ def _fulfil(rule: ReminderRule, today: dt.date, now: dt.datetime, *, made: int, 
     return len(done), sum(1 for _pk, late in done if late)
 
 
-def _form_news(rule: ReminderRule, forms: dict) -> bool:
+def _form_news(rule: ReminderRule, forms: dict, swept_at: dt.datetime) -> bool:
     """Whether a record of the rule's form was made or changed, or an item of the rule made, since (SETTLE before)
-    its last sweep — by another sweep, or in a transaction that committed after that sweep read."""
+    its last sweep at `swept_at` — by another sweep, or in a transaction that committed after that sweep read."""
     key = rule.fulfilment["form"]
     if key not in forms:
         forms[key] = submission_last_change(form_key=key)
-    changed = forms[key] is not None and forms[key] >= rule.swept_at - SETTLE
-    return changed or DueItem.objects.filter(rule=rule, created_at__gt=rule.swept_at).exists()
+    changed = forms[key] is not None and forms[key] >= swept_at - SETTLE
+    return changed or DueItem.objects.filter(rule=rule, created_at__gt=swept_at).exists()
 
 
 def _fulfilled(dates: Any, start: dt.date, due: dt.date, kind: str) -> bool:
@@ -564,6 +567,8 @@ def _evidence(
         )
         for cadre_id, answered, created, day in rows:
             subject = 0 if rule.subject == ReminderRule.Subject.CENTRE else (cadre_id or _int(answered))
+            if subject is None:
+                continue  # a record naming no cadre fulfils no cadre's item
             found.setdefault(subject, []).append(_day(day) or timezone.localtime(created).date())
     elif kind == "health_check":
         for cadre_id, day in health_check_days(cadre_ids=None if len(ids) > MANY else ids, since=since):
@@ -625,7 +630,7 @@ def _staff_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
     from notifications.delivery import delivery_queue
     from notifications.selectors import worklist_for_staff
 
-    preferences = {p.user_id: p for p in NotificationPreference.objects.all()}
+    preferences: dict[int | None, NotificationPreference] = {p.user_id: p for p in NotificationPreference.objects.all()}
     told = _told_today(today)  # a later sweep the same day tells nobody twice and reads no worklists again
     for staff in staff_with_login_active(exclude_ids=told):
         items = worklist_for_staff(staff=staff, today=today)
@@ -688,7 +693,8 @@ def _cadre_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
     cadres = cadres_active_by_id(ids={pk for pk in cadre_ids if pk is not None})
     centre, hotline = _centre_contact()
     for item in items:
-        cadre = cadres.get(trips.get(item.subject_id) if item.subject_type == "trip" else item.subject_id)
+        cadre_id = trips.get(item.subject_id) if item.subject_type == "trip" else item.subject_id
+        cadre = cadres.get(cadre_id) if cadre_id is not None else None
         if cadre is None or not cadre.mobile:
             continue  # no mobile: the liaison's worklist carries it
         body = CADRE_MESSAGE % {
@@ -715,7 +721,7 @@ def _cadre_reminders(today: dt.date, now: dt.datetime, sent: list) -> None:
 def _centre_contact() -> tuple[str, str]:
     from tenants.models import Centre
 
-    name = Centre.objects.filter(schema_name=connection.schema_name).values_list("name", flat=True).first()
+    name = Centre.objects.filter(schema_name=connection_schema_name()).values_list("name", flat=True).first()
     return name or "", staff_head_phone()
 
 
@@ -737,7 +743,7 @@ def _reason_check(reason: str | None) -> str:
     if not reason:
         raise ValidationError({"reason": _("Say why the item is waived.")})
     limit = DueItem._meta.get_field("waived_reason").max_length
-    if len(reason) > limit:  # refused, never cut: the writer learns what was not kept
+    if limit is not None and len(reason) > limit:  # refused, never cut: the writer learns what was not kept
         raise ValidationError({"reason": _("The reason has at most %(limit)d characters.") % {"limit": limit}})
     return reason
 

@@ -24,6 +24,7 @@ from django_q.tasks import async_task
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
+from tenants.db import connection_schema_name, connection_set_public
 from tenants.models import Centre, Domain
 from tenants.setup import centre_setup_run, centre_setup_steps
 
@@ -161,7 +162,7 @@ def centre_create(
             _("The centre “%(code)s” or the domain “%(domain)s” already exists.") % {"code": code, "domain": domain}
         ) from exc
     finally:
-        connection.set_schema_to_public()
+        connection_set_public()
     return CentreCreated(
         centre=centre,
         domain=centre_domain,
@@ -204,7 +205,7 @@ def spare_schemas_refill(*, count: int | None = None) -> list[str]:
     """Task: drop stale spare schemas and clone the template until `count` (JUNXIU_SPARE_SCHEMAS) are ready; returns
     the spares made. Each is made in its own transaction, so a centre created meanwhile is never held up."""
     count = settings.JUNXIU_SPARE_SCHEMAS if count is None else count
-    connection.set_schema_to_public()
+    connection_set_public()
     if template_pending_migrations():
         return []  # migrate_schemas has not run yet; a spare cloned now would be stale
     ready = 0
@@ -222,7 +223,7 @@ def spare_schemas_refill(*, count: int | None = None) -> list[str]:
         with transaction.atomic():
             CloneSchema().clone_schema(_template_schema(), spare, "DATA")
         made.append(spare)
-    connection.set_schema_to_public()
+    connection_set_public()
     return made
 
 
@@ -235,7 +236,7 @@ def centre_setup_sync() -> list[str]:
         with transaction.atomic(), schema_context(centre.schema_name):
             centre_setup_run(centre=centre, domain=centre.domains.first(), repeatable_only=True)
         synced.append(centre.schema_name)
-    connection.set_schema_to_public()
+    connection_set_public()
     return synced
 
 
@@ -264,7 +265,7 @@ def centre_user_ensure(
     one_time: bool = False,
 ):
     """Create or update a user of the current schema (a centre's users live in its own schema)."""
-    if connection.schema_name == get_public_schema_name() and groups:
+    if connection_schema_name() == get_public_schema_name() and groups:
         raise ProvisioningError(_("Centre groups exist only inside a centre."))
     user_model = get_user_model()
     user, _created = user_model.objects.get_or_create(username=username)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 from django_tenants.utils import get_public_schema_name, schema_context
 
+from tenants.db import connection_schema_name, connection_set_public
 from tenants.models import Centre
 
 PRIMITIVES = (str, int, float, bool, type(None))
@@ -68,9 +69,10 @@ def centre_task_run(schema_name: str, func: str, *args: Any, **kwargs: Any) -> A
 
 def current_centre_schema() -> str:
     """The schema a task is running in; refuses when that is not a centre."""
-    if connection.schema_name == get_public_schema_name():
+    schema_name = connection_schema_name()
+    if schema_name == get_public_schema_name():
         raise CentreContextError("this code runs only inside a centre's schema")
-    return connection.schema_name
+    return schema_name
 
 
 def centre_schedule_ensure(*, schema_name: str, name: str, func: str, minutes: int) -> Schedule:
@@ -133,10 +135,9 @@ def centres_run(
                 results[code] = centre_task_run(code, func, *args, **(kwargs or {}))
         except Exception as exc:  # reported below, after every centre had its turn
             failures.append((code, exc))
-    connection.set_schema_to_public()
+    connection_set_public()
     if failures:
-        code, exc = failures[0]
-        raise CentreContextError(f"{func} failed in {', '.join(c for c, _ in failures)}") from exc
+        raise CentreContextError(f"{func} failed in {', '.join(code for code, _ in failures)}") from failures[0][1]
     return results
 
 
