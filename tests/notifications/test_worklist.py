@@ -424,3 +424,18 @@ def test_the_worklist_reads_the_same_number_of_queries_for_4_items_or_40(huangpu
     assert len(listed(liaison.get(WORKLIST).content.decode())) == 3 + (today.weekday() == 6) + 36
     assert many == few, (few, many)
     assert few <= 25, "\n".join(q["sql"][:150] for q in LAST)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_the_fill_page_goes_back_only_to_a_page_of_this_site(huangpu_people, target):
+    wang = huangpu_people["wang"]
+    with schema_context("huangpu"):
+        form = submission_form()
+    liaison = login("huangpu", "liaison")
+    url = f"/admin/forms-engine/{form.pk}/submissions/new/"
+    assert 'name="next"' not in liaison.get(url, {"cadre": wang.pk, "next": target}).content.decode()
+    data = {"cadre": wang.pk, "visit_type": "daily_call", "visit_date": "2026-11-27", "next": target}
+    saved = liaison.post(url, data)
+    with schema_context("huangpu"):
+        submission = Submission.objects.get(form=form, cadre=wang)
+    assert (saved.status_code, saved["Location"]) == (302, f"/admin/forms-engine/submissions/{submission.pk}/")
