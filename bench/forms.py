@@ -19,7 +19,8 @@ after the service and API figures and building the submissions; a child started 
 ru_maxrss 312 with 13 MB resident. So the figure followed the bench's own history (the 199 most likely a run whose
 parent peaked lower: rows already stored, fewer modules before issue 13), not the export, whose own growth was ~12 MB
 for 10,000 rows with the openpyxl export. Now the child resets and reads its own high-water mark.
-Run: .venv/bin/python bench/forms.py [--runs 3] [--rows 100000] [--only export]
+Run: .venv/bin/python bench/forms.py [--runs 3] [--rows 100000] [--only export] [--profile]
+--profile: one export more, under cProfile, prints where it spends its time (the 25 functions of most own time).
 """
 
 from __future__ import annotations
@@ -323,9 +324,10 @@ def floor_measure(writer: str, rows: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def export_child() -> None:
+def export_child(*, profile: bool = False) -> None:
     """One export in this (fresh) process; prints JSON with seconds, the baseline resident memory just before the
-    export, the peak above it (ru_maxrss is the process's high-water mark) and rows written."""
+    export, the peak above it (ru_maxrss is the process's high-water mark) and rows written. With `profile`, the
+    export runs under cProfile and its 25 functions of most own time are printed before the JSON."""
     from django.contrib.auth import get_user_model
 
     try:
@@ -342,7 +344,15 @@ def export_child() -> None:
         high_water_reset()
         baseline_mb = rss_mb()
         started, cpu = time.perf_counter(), time.process_time()
-        job = submissions_export_write(job=job)
+        if profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            job = profiler.runcall(submissions_export_write, job=job)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
+        else:
+            job = submissions_export_write(job=job)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         peak_mb = high_water_mb() - baseline_mb
         if job.status != ExportJob.Status.DONE:
@@ -353,8 +363,11 @@ def export_child() -> None:
     print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mb": peak_mb, "baseline_mb": baseline_mb, "count": done}))
 
 
-def export_measure() -> dict:
-    result = subprocess.run([sys.executable, __file__, "--child-export"], check=True, capture_output=True, text=True)  # noqa: S603
+def export_measure(*, profile: bool = False) -> dict:
+    command = [sys.executable, __file__, "--child-export", *(["--profile"] if profile else [])]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+    if profile:
+        print(result.stdout.strip().rsplit("\n", 1)[0])
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -414,6 +427,8 @@ def export_report(args) -> None:
     for measure, unit in (("seconds", ""), ("cpu", "_cpu")):
         fastest = min(statistics.median(r[measure] for r in runs) for runs in floors.values())
         print(f"export_over_fastest_floor{unit}: {statistics.median(e[measure] for e in exports) / fastest:.2f}")
+    if args.profile:
+        export_measure(profile=True)
 
 
 def main() -> None:
@@ -423,11 +438,12 @@ def main() -> None:
     parser.add_argument("--service", type=int, default=1000, help="submissions per service run")
     parser.add_argument("--api", type=int, default=300, help="submissions per thread per API run")
     parser.add_argument("--only", choices=["export"], help="measure the export figures only")
+    parser.add_argument("--profile", action="store_true", help="profile one more export and print where it spends")
     parser.add_argument("--child-export", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-floor", choices=["openpyxl", "xlsxwriter"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_export:
-        export_child()
+        export_child(profile=args.profile)
         return
     if args.child_floor:
         floor_child(args.child_floor, args.rows)

@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, DateTimeField, F, Func, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from xlsxwriter import Workbook
 
 from forms_engine.fields import display_value
 from forms_engine.models import ExportJob, FormDefinition, FormVersion, Submission
-from forms_engine.personal import PersonalView, personal_fields, reveal
+from forms_engine.personal import SEALED, SEALED_JSON, PersonalView, personal_fields, reveal
 from forms_engine.selectors import submission_visible_queryset
 from registry.services import access_log_record
 from tenants.private_files import PRIVATE_FILE_LIFETIME, private_file_delete, private_file_new, private_file_path
@@ -207,16 +208,18 @@ def _file_title(title: str, fallback: str) -> str:
 # Field types whose text is more than str(answer): shown through display_value, cached per distinct answer.
 LABELLED_TYPES = ("choice", "likert", "multichoice", "yesno")
 LABEL_CACHE_SIZE = 1000
+SEALED_STARTS = (SEALED_JSON, SEALED)
 
 
-def _converter(spec: dict | None, *, masked: bool) -> Callable[[Any], Any]:
+def _converter(spec: dict | None, *, masked: bool) -> Callable[[Any], Any] | None:
     """How one field's non-empty stored answer becomes its cell (formula-neutralised): masked when the user may not
-    see that kind of personal data, a number for numeric fields, the choice labels for choices."""
+    see that kind of personal data, a number for numeric fields, the choice labels for choices; None for text as it
+    is, which the row loop unseals and neutralises itself (most cells are text). Chosen once per column and version."""
     if masked:
         shown = spec or {"type": "text"}
         return lambda value: formula_safe(display_value(shown, value, sensitive=False, personal=True))
     if spec is None:
-        return lambda value: formula_safe(str(reveal(value)))
+        return None
     kind = spec["type"]
     if kind in NUMERIC_TYPES:
 
@@ -229,27 +232,32 @@ def _converter(spec: dict | None, *, masked: bool) -> Callable[[Any], Any]:
             except (TypeError, ValueError, ArithmeticError):
                 return formula_safe(str(value))
 
-        return number
+        if kind == "decimal":
+            return number
+
+        def whole(value: Any) -> Any:
+            return value if type(value) is int else number(value)  # a stored whole number is its own cell
+
+        return whole
     if kind in LABELLED_TYPES:
         labels: dict[Any, Any] = {}
 
         def labelled(value: Any) -> Any:
-            value = reveal(value)
-            key = tuple(value) if isinstance(value, list) else value
+            key = tuple(value) if type(value) is list else value
             try:
                 return labels[key]
             except KeyError:
-                text = formula_safe(display_value(spec, value, sensitive=True, personal=False))
+                text = formula_safe(display_value(spec, reveal(value), sensitive=True, personal=False))
                 if len(labels) < LABEL_CACHE_SIZE:
                     labels[key] = text
                 return text
             except TypeError:  # an unhashable answer: not cached
-                return formula_safe(display_value(spec, value, sensitive=True, personal=False))
+                return formula_safe(display_value(spec, reveal(value), sensitive=True, personal=False))
 
         return labelled
     if kind in ("file", "repeat"):
         return lambda value: formula_safe(display_value(spec, reveal(value), sensitive=True, personal=False))
-    return lambda value: formula_safe(str(reveal(value)))
+    return None
 
 
 class _Answers:
@@ -257,9 +265,9 @@ class _Answers:
 
     def __init__(self, *, view: PersonalView, specs: dict[str, dict], kinds: dict[str, str], shown: _Shown):
         self.view, self.specs, self.kinds, self.shown = view, specs, kinds, shown
-        self.plans: dict[int, list[tuple[str, Callable[[Any], Any], bool]]] = {}
+        self.plans: dict[int, list[tuple[str, Callable[[Any], Any] | None, bool]]] = {}
 
-    def _plan(self, columns: list[tuple[str, str]]) -> list[tuple[str, Callable[[Any], Any], bool]]:
+    def _plan(self, columns: list[tuple[str, str]]) -> list[tuple[str, Callable[[Any], Any] | None, bool]]:
         plan = self.plans.get(id(columns))
         if plan is None:
             plan = []
@@ -270,16 +278,28 @@ class _Answers:
             self.plans[id(columns)] = plan
         return plan
 
-    def cells(self, submission_id: int, data: dict, columns: list[tuple[str, str]]) -> list[Any]:
-        out: list[Any] = []
+    def cells(self, submission_id: int, data: dict, columns: list[tuple[str, str]], out: list[Any]) -> list[Any]:
+        """`out` with this version's cells of `columns` appended (None where there is no answer)."""
+        get, append = data.get, out.append
+        noted_fields = None
         for name, convert, noted in self._plan(columns):
-            value = data.get(name)
-            if value is None or value == "" or value == [] or value == {}:
-                out.append(None)
+            value = get(name)
+            if not value and value != 0:  # None, "", [] or {}: no answer (0 and False are answers)
+                append(None)
                 continue
             if noted:
-                self.shown.note(submission_id, name)
-            out.append(convert(value))
+                if noted_fields is None:
+                    noted_fields = []
+                noted_fields.append(name)
+            if convert is not None:
+                append(convert(value))
+                continue
+            # Text as it is: formula_safe(str(reveal(value))), written out here because most cells take this path.
+            if type(value) is not str or value.startswith(SEALED_STARTS):
+                value = str(reveal(value))
+            append("'" + value if value.startswith(FORMULA_START) else value)
+        if noted_fields is not None:
+            self.shown.note(submission_id, noted_fields)
         return out
 
 
@@ -290,10 +310,10 @@ class _Shown:
         self.ids: array = array("q")
         self.fields: set[str] = set()
 
-    def note(self, submission_id: int, name: str) -> None:
+    def note(self, submission_id: int, names: list[str]) -> None:
         if not self.ids or self.ids[-1] != submission_id:
             self.ids.append(submission_id)
-        self.fields.add(name)
+        self.fields.update(names)
 
 
 class _XlsxOut:
@@ -323,10 +343,13 @@ class _XlsxOut:
         for column, value in enumerate(values):
             if value is None:
                 continue
-            if type(value) is str:
+            kind = type(value)
+            if kind is str:
                 write_string(row, column, value)
-            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                write_number(row, column, float(value) if isinstance(value, Decimal) else value)
+            elif kind is int or kind is float:  # exactly: a bool is written as its text
+                write_number(row, column, value)
+            elif kind is Decimal:
+                write_number(row, column, float(value))
             else:
                 write_string(row, column, str(value))
         self.rows[table] = row + 1
@@ -408,8 +431,17 @@ def submissions_export_start(*, form: FormDefinition, user, params: dict | None 
 
 
 def _rows(submissions: QuerySet[Submission]) -> Iterator[tuple]:
-    """The submissions' fields the export needs, from a server-side cursor, CHUNK_SIZE rows at a time."""
-    rows = submissions.values_list("pk", "receipt", "created_at", "state", "cadre__name", "version_id", "data")
+    """The submissions' fields the export needs, from a server-side cursor, CHUNK_SIZE rows at a time; the moment of
+    submission comes as its cell's text, in local time, formatted by the database."""
+    submitted = Func(
+        Func(Value(settings.TIME_ZONE), F("created_at"), function="timezone", output_field=DateTimeField()),
+        Value("YYYY-MM-DD HH24:MI"),
+        function="to_char",
+        output_field=CharField(),
+    )
+    rows = submissions.annotate(_submitted=submitted).values_list(
+        "pk", "receipt", "_submitted", "state", "cadre__name", "version_id", "data"
+    )
     return rows.iterator(chunk_size=CHUNK_SIZE)
 
 
@@ -469,7 +501,8 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
         answers: dict[int, _Answers] = {}
         shown = _Shown()
         done = 0
-        for submission_id, receipt, created_at, state, cadre_name, version_id, data in _rows(submissions):
+        state_cells: dict[str, Any] = {}
+        for submission_id, receipt, submitted_at, state, cadre_name, version_id, data in _rows(submissions):
             reader = answers.get(version_id)
             if reader is None:
                 schema = FormVersion.objects.filter(pk=version_id).values_list("schema", flat=True).get()
@@ -479,23 +512,18 @@ def submissions_export_write(*, job: ExportJob) -> ExportJob:
                 kinds = view.kinds(version_id=version_id, specs=fields)
                 reader = answers[version_id] = _Answers(view=view, specs=specs, kinds=kinds, shown=shown)
             data = data or {}
-            out.append(
-                0,
-                [
-                    receipt,
-                    timezone.localtime(created_at).strftime("%Y-%m-%d %H:%M"),
-                    formula_safe(states.get(state, state)),
-                    formula_safe(cadre_name) if cadre_name else None,
-                ]
-                + reader.cells(submission_id, data, columns),
-            )
+            state_cell = state_cells.get(state)
+            if state_cell is None:
+                state_cell = state_cells[state] = formula_safe(states.get(state, state))
+            first = [receipt, submitted_at, state_cell, formula_safe(cadre_name) if cadre_name else None]
+            out.append(0, reader.cells(submission_id, data, columns, first))
             for table, (name, _label, children) in enumerate(groups, start=1):
                 rows = data.get(name)
                 if not isinstance(rows, list):
                     continue
                 for number, child in enumerate(rows, start=1):
                     if isinstance(child, dict):
-                        out.append(table, [receipt, number] + reader.cells(submission_id, child, children))
+                        out.append(table, reader.cells(submission_id, child, children, [receipt, number]))
             done += 1
             if done % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=job.pk).update(done=done)
