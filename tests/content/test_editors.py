@@ -106,3 +106,16 @@ def test_approving_in_the_editor_says_published_not_updated(centres):
         assert fresh.live is True
         url = fresh.get_full_url()
     assert texts(answer) == [(f"“春节慰问安排”已审核通过，已发布：{url}", [url])]
+
+
+def test_the_root_page_editors_see_in_the_breadcrumbs_is_named_in_chinese(centres):
+    from wagtail.models import Page
+
+    from content.services import centre_root_title_setup
+
+    with schema_context("huangpu"):
+        Page.objects.filter(depth=1).update(title="Root", draft_title="Root")  # as wagtailcore's migration makes it
+        assert centre_root_title_setup() == 1
+        assert centre_root_title_setup() == 0
+        root = Page.get_first_root_node()
+        assert (root.title, root.draft_title) == ("全部网站", "全部网站")
