@@ -100,7 +100,7 @@ def rows(page) -> set[int]:
     return {int(pk) for pk in page.locator("tr[data-item]").evaluate_all("rows => rows.map(r => r.dataset.item)")}
 
 
-def test_a_liaisons_day_on_the_worklist(browser, centre_server, liaisons_day):
+def test_a_liaisons_day_on_the_worklist(browser, centre_server, liaisons_day, screenshot_dir):
     from axe_playwright_python.sync_playwright import Axe
 
     items, today = liaisons_day["items"], liaisons_day["today"]
@@ -120,6 +120,7 @@ def test_a_liaisons_day_on_the_worklist(browser, centre_server, liaisons_day):
         f"今天到期 {2 + sunday}",
         "已逾期 2",
     ]
+    page.screenshot(path=str(screenshot_dir / "worklist.png"), full_page=True)
     stale = page.locator("form[data-stale-rule]")
     assert "自" in stale.text_content() and "此前日期的 1 项待办已过时" in stale.text_content()
     results = Axe().run(page, context={"include": [["main"]]}).response
@@ -178,6 +179,7 @@ def test_a_liaisons_day_on_the_worklist(browser, centre_server, liaisons_day):
     page.wait_for_load_state()
     error = page.locator(f"#reason-error-{items['visit'].pk}")
     assert error.text_content() == "请说明免除的原因。"
+    page.screenshot(path=str(screenshot_dir / "worklist-waive-refused.png"), full_page=True)
     assert page.locator(f"#reason-{items['visit'].pk}").get_attribute("aria-describedby") == error.get_attribute("id")
     page.fill(f"#reason-{items['visit'].pk}", "住院治疗中，出院后补走访")
     page.locator(f'tr[data-item="{items["visit"].pk}"] [data-waive] button').click()
