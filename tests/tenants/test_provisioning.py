@@ -3,6 +3,8 @@
 Every test runs both ways a centre's schema is made: cloned on demand, and renamed from a spare cloned ahead.
 """
 
+from collections.abc import Iterator
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
@@ -31,13 +33,27 @@ from tests.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True, params=["clone", "spare"])
-def way(request, db) -> str:
-    """How the next centre's schema is made: no spare ready (clone), or one spare ready (rename)."""
-    made = spare_schemas_refill(count=1 if request.param == "spare" else 0)
+@pytest.fixture(scope="module", params=["clone", "spare"])
+def _ready_spares(request, django_db_setup, django_db_blocker) -> Iterator[tuple[str, list[str]]]:
+    """How the next centre's schema is made: no spare ready (clone), or one spare ready (rename). The spare is cloned
+    once for all the module's tests and committed (each test's transaction rolls back what it does to it, renaming
+    it included), then dropped; a clone takes seconds, one per test made this module the suite's slowest."""
+    with django_db_blocker.unblock():
+        spare_schemas_refill(count=0)  # drops a spare an interrupted run left behind
+        made = spare_schemas_refill(count=1 if request.param == "spare" else 0)
+        assert spare_names() == made
+        assert len(made) == (1 if request.param == "spare" else 0)
+    yield request.param, made
+    with django_db_blocker.unblock():
+        spare_schemas_refill(count=0)
+        assert spare_names() == []
+
+
+@pytest.fixture(autouse=True)
+def way(_ready_spares, db) -> str:
+    way, made = _ready_spares
     assert spare_names() == made
-    assert len(made) == (1 if request.param == "spare" else 0)
-    return request.param
+    return way
 
 
 def spare_names() -> list[str]:
