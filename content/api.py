@@ -12,7 +12,6 @@ import re
 
 from django.core import signing
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import DateTimeField
 from django.http import Http404
 from django.urls import path, reverse
@@ -37,6 +36,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page
 
 from content.page_cache import content_version, page_cache_seconds, request_digest
+from tenants.db import connection_schema_name
 
 PREVIEW_SALT = "content.api-preview"
 PREVIEW_MAX_AGE = 60 * 60  # an hour
@@ -166,7 +166,7 @@ class ContentPagesAPIViewSet(PagesAPIViewSet):
 
 def preview_token_make(*, page: Page) -> str:
     """A token showing the page's latest revision (as it is when asked) for an hour, in this centre only."""
-    return signing.dumps({"s": connection.schema_name, "p": page.pk}, salt=PREVIEW_SALT)
+    return signing.dumps({"s": connection_schema_name(), "p": page.pk}, salt=PREVIEW_SALT)
 
 
 def preview_url(*, page: Page) -> str:
@@ -179,7 +179,7 @@ def preview_token_read(token: str) -> int:
         data = signing.loads(token or "", salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
     except signing.BadSignature:
         raise Http404(_("The preview link is not valid or has expired.")) from None
-    if not isinstance(data, dict) or data.get("s") != connection.schema_name:
+    if not isinstance(data, dict) or data.get("s") != connection_schema_name():
         raise Http404(_("The preview link is not valid or has expired."))
     return int(data["p"])
 

@@ -37,11 +37,10 @@ class StrictPageNumberPagination(PageNumberPagination):
     """Pages of a list; a page size that is not a whole number from 1 up is refused (400), not ignored."""
 
     def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param or "")
-        if raw and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-            raise serializers.ValidationError(
-                {self.page_size_query_param: [_("The page size must be a whole number from 1 up.")]}
-            )
+        param = self.page_size_query_param
+        raw = request.query_params.get(param) if param else None
+        if param and raw and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise serializers.ValidationError({param: [_("The page size must be a whole number from 1 up.")]})
         return super().get_page_size(request)
 
 

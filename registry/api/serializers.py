@@ -56,10 +56,11 @@ class AccessNote:
         return sorted(self.fields, key=lambda f: (LOGGED_FIELD_ORDER.index(f) if f in LOGGED_FIELD_ORDER else 99, f))
 
 
-class PersonalDataMixin:
+class PersonalDataMixin(StrictModelSerializer):
     """Masks Meta.personal_fields for users without the permission of their kind; notes what is shown unmasked.
 
-    A view may decide for every field at once with the context's `sensitive` (the staff list does).
+    A view may decide for every field at once with the context's `sensitive` (the staff list does). A serializer
+    itself (not a bare mixin), so that its context, Meta and to_representation are typed.
     """
 
     log_model = "Cadre"
