@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -29,6 +29,7 @@ from reports.selectors import (
     scorecard_results,
 )
 from reports.serializers import FactPageSerializer, IndicatorSerializer, ScorecardSerializer
+from tenants.authentication import CentreTokenAuthentication
 from tenants.drf import StrictPageNumberPagination
 
 TRUE, FALSE = ("1", "true", "yes"), ("", "0", "false", "no")
@@ -52,7 +53,7 @@ class FactsPagination(StrictPageNumberPagination):
 class BureauAPIView(APIView):
     """Read-only, bureau roles only; a refused filter is a 400 with its message; each answered read is logged."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CentreTokenAuthentication, SessionAuthentication]
     permission_classes = [BureauCanView]
     http_method_names = ["get", "head", "options"]
 

@@ -2,13 +2,14 @@
 the API docs."""
 
 from django.conf import settings
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
 from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from content.api import ContentPagesAPIViewSet, PagePreviewAPIViewSet
+from tenants.authentication import CentreTokenAuthentication
 
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", ContentPagesAPIViewSet)
@@ -18,7 +19,7 @@ api_router.register_endpoint("preview", PagePreviewAPIViewSet)
 
 
 # Who reads the docs signs in like the API: a session or a token of this host.
-DOCS_AUTHENTICATION = [SessionAuthentication, TokenAuthentication]
+DOCS_AUTHENTICATION = [SessionAuthentication, CentreTokenAuthentication]
 
 
 class ApiDocsPermission(BasePermission):

@@ -1,5 +1,7 @@
 """The roles every centre has, as Django groups in the centre's own schema."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,11 @@ def role_group(role: Role) -> Group:
 def user_roles(user) -> set[str]:
     """The centre roles a user holds (remembered on the user object for the request)."""
     if not hasattr(user, "_junxiu_roles"):
-        names = {role_group_name(role): str(role) for role in Role}
-        user._junxiu_roles = {names[name] for name in user.groups.values_list("name", flat=True) if name in names}
+        user_roles_remember(user, group_names=user.groups.values_list("name", flat=True))
     return user._junxiu_roles
+
+
+def user_roles_remember(user, *, group_names: Iterable[str]) -> None:
+    """Remember the roles of a user whose group names were read already (with the API token, in one query)."""
+    names = {role_group_name(role): str(role) for role in Role}
+    user._junxiu_roles = {names[name] for name in group_names if name in names}

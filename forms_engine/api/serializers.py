@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from forms_engine.models import FormDefinition, FormVersion, Submission
 from forms_engine.personal import PersonalView
-from forms_engine.services import personal_marks, version_schema
+from forms_engine.services import form_personal_marks, version_schema
 from forms_engine.webhooks import answers_masked
 from registry.selectors import cadre_visible_queryset
 from tenants.drf import StrictCharField
@@ -95,7 +95,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         out = super().to_representation(instance)
         views = self.context.setdefault("personal_views", {})
         if instance.form_id not in views:
-            marked = personal_marks(form_id=instance.form_id)
+            marked = form_personal_marks(form=instance.form)  # the form read with its submissions (`form` above)
             views[instance.form_id] = PersonalView(user=self.context["request"].user, marked=marked)
         view = views[instance.form_id]
         specs = version_schema(instance.version_id)["fields"]

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -30,12 +30,14 @@ from forms_engine.personal import answers_seal, is_sealed, personal_fields
 from forms_engine.selectors import access_submission_by_id, form_list_for_user, submission_visible_queryset
 from forms_engine.services import (
     form_user_can,
+    forms_with_personal_marks,
     personal_marks,
     submission_create,
     submission_move,
     submission_update,
 )
 from registry.services import access_log_record
+from tenants.authentication import CentreTokenAuthentication
 from tenants.drf import StrictPageNumberPagination
 
 # A cadre shown only by name need not decrypt its personal fields.
@@ -52,7 +54,7 @@ class SubmissionPagination(StrictPageNumberPagination):
 class FormsAPIView(generics.GenericAPIView):
     """Token or session of this centre; what a user may do is decided per form, by role."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CentreTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def initial(self, request, *args, **kwargs):
@@ -81,9 +83,12 @@ class FormsAPIView(generics.GenericAPIView):
             )
         return super().finalize_response(request, response, *args, **kwargs)
 
-    def form_for(self, key: str, *actions: str, related: tuple[str, ...] = ()) -> FormDefinition:
+    def form_for(
+        self, key: str, *actions: str, related: tuple[str, ...] = (), with_personal_marks: bool = False
+    ) -> FormDefinition:
         """The form, if the user may do one of `actions` with it; missing and forbidden both 404."""
-        form = FormDefinition.objects.filter(key=key).select_related(*related).first()
+        forms = FormDefinition.objects.filter(key=key).select_related(*related)
+        form = (forms_with_personal_marks(forms) if with_personal_marks else forms).first()
         if form is None or not any(form_user_can(form=form, user=self.request.user, action=a) for a in actions):
             raise Http404
         return form
@@ -225,8 +230,9 @@ class FormSubmissionsView(FormsAPIView):
         responses={201: SubmissionSerializer, 400: REFUSED},
     )
     def post(self, request, key: str):
-        # The current version comes with the form, so the answer's version number costs no query of its own.
-        form = self.form_for(key, "fill", "view", related=("current_version",))
+        # The current version and the personal marks come with the form: the answer's version number costs no query
+        # of its own, and the service (sealing) and the serializer (masking) share the marks.
+        form = self.form_for(key, "fill", "view", related=("current_version",), with_personal_marks=True)
         given = SubmissionWriteSerializer(data=request.data, context=self.get_serializer_context())
         given.is_valid(raise_exception=True)
         submission = _service(

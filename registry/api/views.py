@@ -11,7 +11,7 @@ from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.filters import OrderingFilter
@@ -37,6 +37,7 @@ from registry.selectors import (
     staff_visible_queryset,
 )
 from registry.services import ID_SEARCH_THROTTLED, access_log_record, cadre_number_free_check
+from tenants.authentication import CentreTokenAuthentication
 from tenants.drf import StrictBooleanFilter, StrictFilterSet, StrictPageNumberPagination, WholeNumberFilter
 
 # A cadre loaded only for its name need not decrypt its personal fields.
@@ -66,7 +67,7 @@ class RegistryPagination(StrictPageNumberPagination):
 class RegistryViewSet(viewsets.ModelViewSet):
     """Token or session of this centre; model permissions; one access-log entry per response with unmasked data."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [CentreTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, ModelPermissions]
     pagination_class = RegistryPagination
     filter_backends = [DjangoFilterBackend, OrderingFilter]
