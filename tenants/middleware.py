@@ -1,20 +1,70 @@
 """Pick the schema from the request's host: the bureau at the base domain, an active centre at its domain."""
 
+from __future__ import annotations
+
+import copy
+import threading
+import time
+
 from django.conf import settings
+from django.db import connection, transaction
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import Centre
 
+# Host name → (the centre it resolved to, when that answer expires). Only found hosts are kept, so an unknown host
+# always asks the database and cannot fill the cache. `_generation` counts the clearings: an answer read from the
+# database while one happened is not kept (it may be the old one).
+_hosts: dict[str, tuple[Centre, float]] = {}
+_hosts_lock = threading.Lock()
+_generation = 0
+HOSTS_KEPT = 1000
+
+
+def _hosts_forget() -> None:
+    global _generation
+    with _hosts_lock:
+        _generation += 1
+        _hosts.clear()
+
+
+def host_cache_clear(**_signal) -> None:
+    """Forget every host → centre answer of this process: now, and again when the changing transaction commits (a
+    request meanwhile may have read the old rows). Connected to every save and delete of a centre or a domain."""
+    _hosts_forget()
+    if connection.in_atomic_block:
+        transaction.on_commit(_hosts_forget)
+
 
 class CentreMiddleware(TenantMainMiddleware):
-    """Unknown hosts, the template and retired centres all get 404; host names are compared in lower case."""
+    """Unknown hosts, the template and retired centres all get 404; host names are compared in lower case.
+
+    A host's centre is kept in this process for JUNXIU_HOST_CACHE_SECONDS (each request would otherwise ask the
+    public schema first); any change of a centre or a domain made in this process forgets them at once, one made in
+    another process is seen within those seconds."""
 
     @staticmethod
     def hostname_from_request(request):
         return TenantMainMiddleware.hostname_from_request(request).lower()
 
     def get_tenant(self, domain_model, hostname):
+        seconds = settings.JUNXIU_HOST_CACHE_SECONDS
+        kept = _hosts.get(hostname) if seconds > 0 else None
+        if kept is not None and kept[1] > time.monotonic():
+            return copy.copy(kept[0])  # each request its own instance (the middleware sets domain_url on it)
+        generation = _generation
+        centre = self._centre_for_host(domain_model, hostname)  # raises DoesNotExist: the 404, never kept
+        if seconds > 0:
+            with _hosts_lock:
+                if generation == _generation:
+                    if len(_hosts) >= HOSTS_KEPT:
+                        _hosts.clear()
+                    _hosts[hostname] = (copy.copy(centre), time.monotonic() + seconds)
+        return centre
+
+    @staticmethod
+    def _centre_for_host(domain_model, hostname) -> Centre:
         if hostname == settings.JUNXIU_BASE_DOMAIN:
             return Centre.objects.get(schema_name=get_public_schema_name())
         domain = domain_model.objects.select_related("tenant").get(

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from tenants.middleware import host_cache_clear
 from tenants.models import Centre
 from tenants.services import centre_create, centre_setup_sync, centre_user_ensure
 
@@ -31,6 +32,14 @@ def _back_to_public():
     """A request or schema_context must never leak its schema into the next test."""
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _hosts_forgotten():
+    """Nor a host's centre kept by the middleware: a rolled-back test's domains send no signal when they vanish."""
+    host_cache_clear()
+    yield
+    host_cache_clear()
 
 
 @pytest.fixture

@@ -103,6 +103,9 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_BASE_SCHEMA = JUNXIU_TEMPLATE_SCHEMA
 # Spare clones of the template kept ready (a django-q2 task refills them), so a new centre is a rename; 0: clone.
 JUNXIU_SPARE_SCHEMAS = int(os.environ.get("JUNXIU_SPARE_SCHEMAS", "1"))
+# Each web process keeps a host's centre this many seconds (tenants.middleware); a change made in the process is seen
+# at once, one made in another process within these seconds. 0: ask the public schema on every request.
+JUNXIU_HOST_CACHE_SECONDS = float(os.environ.get("JUNXIU_HOST_CACHE_SECONDS", "5"))
 
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path only when the schema changes, not before every query.
