@@ -44,11 +44,12 @@ def gunicorn_start(**env_extra: str) -> tuple[subprocess.Popen, int]:
 
 
 def gunicorn_wait(server: subprocess.Popen, port: int) -> tuple[subprocess.Popen, int]:
-    """Wait (up to a minute) until the server on `port` answers; returns it and its port."""
-    deadline = time.monotonic() + 60
+    """Wait (up to three minutes: a shared machine under load) until the server on `port` answers; returns it and
+    its port. A worker's first answer loads the URLs and the apps, seconds when the cores are busy."""
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
             probe.request("GET", "/", headers={"Host": "nowhere.localhost"})
             probe.getresponse().read()
             return server, port
