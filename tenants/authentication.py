@@ -12,7 +12,10 @@ class CentreTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         model = self.get_model()
         tokens = model.objects.select_related("user").annotate(**user_access_annotations(model, "user"))
-        token = tokens.filter(key=key).first()
+        try:
+            token = tokens.get(key=key)  # unordered: first() would compile an ORDER BY for a unique key
+        except model.DoesNotExist:
+            token = None
         if token is None or not token.user.is_active:
             return super().authenticate_credentials(key)  # DRF's refusal and its message
         user_access_remember(token.user, token)

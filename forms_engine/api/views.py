@@ -87,8 +87,11 @@ class FormsAPIView(generics.GenericAPIView):
         self, key: str, *actions: str, related: tuple[str, ...] = (), with_personal_marks: bool = False
     ) -> FormDefinition:
         """The form, if the user may do one of `actions` with it; missing and forbidden both 404."""
-        forms = FormDefinition.objects.filter(key=key).select_related(*related)
-        form = (forms_with_personal_marks(forms) if with_personal_marks else forms).first()
+        forms = FormDefinition.objects.select_related(*related)
+        try:  # get(), not first(): a key is unique, and an ORDER BY costs compiling on every request
+            form = (forms_with_personal_marks(forms) if with_personal_marks else forms).get(key=key)
+        except FormDefinition.DoesNotExist:
+            form = None
         if form is None or not any(form_user_can(form=form, user=self.request.user, action=a) for a in actions):
             raise Http404
         return form
