@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test lint bench messages clean-db browser-deps audit
+.PHONY: install run test test-citus lint bench messages clean-db browser-deps audit
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -47,6 +47,24 @@ browser-deps:
 
 test: lint browser-deps
 	$(BIN)/pytest $(if $(CI),--create-db,--reuse-db) $(PYTEST_ARGS)
+
+# The Citus lane: Citus built from ../shared/vendor (cached under ~/.cache/junxiu), a coordinator and two workers on
+# loopback (var/citus/, ports 9700-9702), and against them tests/citus with the isolation tests of the registry and the
+# forms and the reports' hand-computed figures. Needs root for apt on a fresh machine (CI is).
+CITUS_TESTS := tests/citus \
+	tests/registry/test_personal_data.py::test_a_huangpu_cadre_is_invisible_in_putuo \
+	tests/registry/test_choosers.py::test_another_centres_cadres_never_appear \
+	tests/forms_engine/test_core.py::test_forms_of_huangpu_are_invisible_in_putuo \
+	tests/forms_engine/test_api.py::test_huangpu_forms_and_submissions_are_invisible_from_putuo \
+	tests/reports/test_compute.py::test_every_fact_of_the_year_is_the_hand_computed_one \
+	tests/reports/test_compute.py::test_a_cadre_made_in_putuo_changes_only_putuos_facts \
+	tests/reports/test_refresh.py::test_a_run_counts_every_centre_and_names_the_failed_one
+CITUS_PORT ?= 9700
+test-citus: install
+	deploy/citus/build.sh
+	JUNXIU_CITUS_DB=test_junxiu JUNXIU_CITUS_PORT=$(CITUS_PORT) $(BIN)/python deploy/citus/cluster.py start
+	DATABASE_URL=postgres://postgres@127.0.0.1:$(CITUS_PORT)/junxiu JUNXIU_DATABASE_CITUS=true \
+		$(BIN)/pytest --reuse-db $(CITUS_TESTS) $(PYTEST_ARGS)
 
 # Known vulnerabilities in requirements.lock (pip-audit); offline it says "audit skipped" and exits 0.
 audit: install

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
+import pghistory.models
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -458,11 +459,30 @@ class CadreTombstone(models.Model):
         return f"{self.name} → {self.destination_name}"
 
 
+class HistoryEvent(pghistory.models.Event):
+    """The base of the registry's change history: a 64-bit event id. A centre's history only grows, and on Citus the
+    triggers that write it run on the worker, whose sequences hand out ids from a per-node range above 2^48 that an
+    int column cannot hold ("reached maximum value of sequence")."""
+
+    pgh_id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        abstract = True
+        verbose_name = "event"  # pghistory names the reverse accessors after it: cadre.events, as before
+
+def _history_track(model: type[models.Model]) -> None:
+    pghistory.track(
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        model_name=f"{model.__name__}Event",
+        base_model=HistoryEvent,
+    )(model)
+
+
 # Every change to a cadre and its records is kept: who (pghistory context), when, old → new.
 for _model in (Cadre, FamilyMember, TripAbroad, HealthCheck, ArchiveDocument, Honour, Skill, Staff, RestHome):
-    pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name=f"{_model.__name__}Event"
-    )(_model)
+    _history_track(_model)
 
 
 # --- Lifecycle (5.2 reception, 5.10 death, 6.6 transfer between districts) ---
@@ -631,9 +651,7 @@ class CadreTransfer(models.Model):
 
 
 for _model in (CadreReception, CadreDeath, DeathBenefit):
-    pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), model_name=f"{_model.__name__}Event"
-    )(_model)
+    _history_track(_model)
 
 
 class RosterColumnMapping(models.Model):

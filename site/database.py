@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ENGINE = "django_tenants.postgresql_backend"
+CITUS_ENGINE = "junxiu.citus_backend"  # the same, running multi-statement DDL one statement at a time
 RECOVERY_WAIT_S = 600
 
 
@@ -59,7 +60,8 @@ def database_settings(*, data_dir: Path, name: str) -> dict:
         import dj_database_url
 
         config = dj_database_url.parse(url)
-        config.update(ENGINE=ENGINE, **persistent)
+        citus = os.environ.get("JUNXIU_DATABASE_CITUS", "").lower() in ("1", "true", "yes")
+        config.update(ENGINE=CITUS_ENGINE if citus else ENGINE, **persistent)
         return config
     uri = embedded_server_uri(data_dir)
     ensure_database(uri, name)

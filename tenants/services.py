@@ -146,7 +146,7 @@ def centre_create(
             with _timed(timings, "schema"):
                 from_spare = _spare_schema_take(code=code)
                 if not from_spare:
-                    CloneSchema().clone_schema(_template_schema(), code, "DATA")
+                    _schema_clone(code)
             with schema_context(code):
                 for step in centre_setup_steps():
                     with _timed(timings, f"step:{step.name}"):
@@ -170,6 +170,39 @@ def centre_create(
         admin_password=password,
         from_spare=from_spare,
     )
+
+
+def _schema_clone(target: str) -> None:
+    """Clone the template schema to `target`, in the caller's transaction.
+
+    On a Citus coordinator (JUNXIU_DATABASE_CITUS) the template is a local schema on the coordinator, and the clone
+    (django-tenants' PL/pgSQL function) makes local tables too; the finished schema is then distributed as one
+    (`citus_schema_distribute`: a worker is chosen, every table moves there, co-located, with the trigger functions),
+    the coordinator's local copies are emptied and the trigger functions fixed to the new schema's search_path.
+    """
+    citus = settings.JUNXIU_DATABASE_CITUS
+    with connection.cursor() as cursor:
+        CloneSchema().clone_schema(_template_schema(), target, "DATA")
+        if citus:
+            cursor.execute("SELECT citus_schema_distribute(%s::regnamespace)", [target])
+            cursor.execute(
+                "SELECT count(truncate_local_data_after_distributing_table(p.logicalrelid)) FROM pg_dist_partition p"
+                " JOIN pg_class c ON c.oid = p.logicalrelid WHERE c.relnamespace = %s::regnamespace",
+                [target],
+            )
+            _citus_trigger_search_path(cursor, target)
+
+
+def _citus_trigger_search_path(cursor, schema: str) -> None:
+    """Fix each trigger function of the schema to the schema's own search_path. Trigger functions (pghistory) name
+    their tables without a schema and run, on Citus, on the worker in a session with another search_path; a clone
+    copies the template's and a rename keeps the spare's."""
+    cursor.execute(
+        "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = %s::regnamespace AND p.prorettype = 'trigger'::regtype",
+        [schema],
+    )
+    for (function,) in cursor.fetchall():
+        cursor.execute(f'ALTER FUNCTION "{schema}"."{function}"() SET search_path = "{schema}", public')
 
 
 def _spare_schemas() -> list[str]:
@@ -197,6 +230,8 @@ def _spare_schema_take(*, code: str) -> bool:
         for spare in _spare_schemas():
             if _spare_lock(cursor, spare) and _spare_is_current(spare):
                 cursor.execute(f'ALTER SCHEMA "{spare}" RENAME TO "{code}"')
+                if settings.JUNXIU_DATABASE_CITUS:
+                    _citus_trigger_search_path(cursor, code)
                 return True
     return False
 
@@ -221,7 +256,7 @@ def spare_schemas_refill(*, count: int | None = None) -> list[str]:
     for _missing in range(count - ready):
         spare = f"{SPARE_PREFIX}{secrets.token_hex(6)}"
         with transaction.atomic():
-            CloneSchema().clone_schema(_template_schema(), spare, "DATA")
+            _schema_clone(spare)
         made.append(spare)
     connection_set_public()
     return made

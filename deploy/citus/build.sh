@@ -77,7 +77,10 @@ if [ ! -w "$pkglibdir" ] || [ ! -w "$sharedir/extension" ]; then
     echo "Cannot write to $pkglibdir / $sharedir (run as root to install Citus)" >&2
     exit 1
 fi
-cp -R "$cache$pkglibdir/." "$pkglibdir/"
-cp -R "$cache$sharedir/." "$sharedir/"
+# Only files that differ, each unlinked first: overwriting a running server's citus.so in place crashes it.
+(cd "$cache" && find ".$pkglibdir" ".$sharedir" -type f) | while read -r file; do
+    target=${file#.}
+    cmp -s "$cache/$file" "$target" 2>/dev/null || { mkdir -p "$(dirname "$target")"; cp --remove-destination "$cache/$file" "$target"; }
+done
 step install_s "$t"
 echo "citus: $pkglibdir/citus.so"

@@ -107,6 +107,9 @@ JUNXIU_SPARE_SCHEMAS = int(os.environ.get("JUNXIU_SPARE_SCHEMAS", "1"))
 # at once, one made in another process within these seconds. 0: ask the public schema on every request.
 JUNXIU_HOST_CACHE_SECONDS = float(os.environ.get("JUNXIU_HOST_CACHE_SECONDS", "5"))
 
+# DATABASE_URL is a Citus coordinator: each centre's schema is a distributed schema (deploy/citus/, tenants.services).
+JUNXIU_DATABASE_CITUS = env_bool("JUNXIU_DATABASE_CITUS", False)
+
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path only when the schema changes, not before every query.
 TENANT_LIMIT_SET_CALLS = True
