@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import expect
 
 from content.models import HomePage, NoticePage, SectionPage
 from content.services import centre_root_title_setup
@@ -120,8 +121,12 @@ def test_an_editor_writes_a_notice_and_a_moderator_approves_it(browser, centre_s
         assert editors_in_body.count() == 1  # the paragraph, ready to type
         page.fill('input[name="title"]', TITLE)
         page.fill('textarea[name="summary"]', "天气转冷，请注意用电安全。")
-        editors_in_body.first.locator('[contenteditable="true"]').click()
+        paragraph = editors_in_body.first.locator('[contenteditable="true"]')
+        paragraph.click()
+        # Draft.js takes keys only once it has the focus (on a loaded machine a moment after the click).
+        page.wait_for_function("el => el.contains(document.activeElement)", arg=paragraph.element_handle())
         page.keyboard.type("不要在床上使用电热毯过夜，外出时请关闭取暖器。")
+        expect(paragraph).to_contain_text("不要在床上使用电热毯过夜，外出时请关闭取暖器。")
         page.screenshot(path=str(screenshot_dir / "editor-new-notice.png"), full_page=True)
         page.locator("footer .w-dropdown__toggle, footer [data-w-dropdown-target='toggle']").first.click()
         page.click('button[name="action-submit"]')

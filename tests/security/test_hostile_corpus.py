@@ -337,7 +337,9 @@ def test_the_form_builder_answers_expressions_patterns_and_choices(draft, text):
     admin = staff_client()
     for attribute in EXPRESSIONS:
         name = f"h_{attribute}"
-        field_type = "choice" if attribute == "choices" else "text"
+        # Each setting on a field type it belongs to (the builder ignores the others: a calculation is a calculated
+        # field's, a choice list a choice field's).
+        field_type = {"choices": "choice", "calculation": "calculated"}.get(attribute, "text")
         fields = {"name": name, "field_type": field_type, "label": "问题", attribute: text}
         where = f"form builder: {attribute}"
         response = post(admin, f"{FORM}{draft.pk}/fields/add/", fields, where=where, text=text)
