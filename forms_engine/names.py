@@ -3,10 +3,9 @@ zou_fang_lei_xing), unique among those already taken."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
-from registry.pinyin import text_syllables
+from registry.pinyin import text_words, words_joined
 
 LIMIT = 40  # characters of a made name before a suffix; a longer label is cut at a syllable
 
@@ -16,18 +15,10 @@ def identifier_from_label(
 ) -> str:
     """Letters, digits and _ (a letter first for a machine name); `fallback` when the label gives none; _2, _3…
     when already taken."""
-    words: list[str] = []
-    for syllable in text_syllables(label):
-        words += re.findall(r"[a-z0-9]+", syllable)
+    words = text_words(label)
     while letter_first and words and not words[0][0].isalpha():
         words.pop(0)  # "1. 姓名" → xing_ming: a name starts with a letter
-    base = ""
-    for word in words:
-        candidate = f"{base}_{word}" if base else word
-        if len(candidate) > LIMIT:
-            break
-        base = candidate
-    base = base or (words[0][:LIMIT] if words else fallback)
+    base = words_joined(words, separator="_", max_length=LIMIT) or fallback
     taken = set(taken)
     name, number = base, 2
     while name in taken:

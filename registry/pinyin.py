@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pypinyin import Style, lazy_pinyin
 
 # Surnames read differently from the common reading of the character.
@@ -72,3 +74,23 @@ def name_search_keys(name: str) -> tuple[str, str]:
 def text_syllables(text: str) -> list[str]:
     """Pinyin of any text, read as words (长期 → chang qi, not a surname's zhang); other characters kept as they are."""
     return [part.lower() for part in lazy_pinyin(text or "", style=Style.NORMAL, errors="default")]
+
+
+def text_words(text: str) -> list[str]:
+    """The runs of ASCII letters and digits in the text's pinyin (关于2026年 → guan, yu, 2026, nian)."""
+    words: list[str] = []
+    for syllable in text_syllables(text):
+        words += re.findall(r"[a-z0-9]+", syllable)
+    return words
+
+
+def words_joined(words: list[str], *, separator: str, max_length: int) -> str:
+    """The words joined by separator, cut at a word to stay within max_length (a first word alone too long is cut
+    itself); "" for no words."""
+    joined = ""
+    for word in words:
+        candidate = f"{joined}{separator}{word}" if joined else word
+        if len(candidate) > max_length:
+            break
+        joined = candidate
+    return joined or (words[0][:max_length] if words else "")

@@ -465,15 +465,6 @@ def text_slug(text: str, *, max_length: int = 40) -> str:
     """A short, readable web address part made from Chinese text: its pinyin syllables joined by hyphens
     (关于开展2026年度健康体检的通知 → guan-yu-kai-zhan-2026-nian-du-jian-kang), cut at a syllable; "" when the text
     gives no letter or digit."""
-    from pypinyin import Style, lazy_pinyin
+    from registry.pinyin import text_words, words_joined
 
-    words: list[str] = []
-    for part in lazy_pinyin(text or "", style=Style.NORMAL, errors="default"):
-        words += re.findall(r"[a-z0-9]+", part.lower())
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > max_length:
-            break
-        slug = candidate
-    return slug or (words[0][:max_length] if words else "")
+    return words_joined(text_words(text), separator="-", max_length=max_length)
