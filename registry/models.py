@@ -470,6 +470,7 @@ class HistoryEvent(pghistory.models.Event):
         abstract = True
         verbose_name = "event"  # pghistory names the reverse accessors after it: cadre.events, as before
 
+
 def _history_track(model: type[models.Model]) -> None:
     pghistory.track(
         pghistory.InsertEvent(),
