@@ -75,7 +75,7 @@ bench: install
 
 # Needs GNU gettext (msgfmt); the compiled catalogue is committed.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-location
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=build --ignore=tests --ignore=bench --no-location
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean-db:
