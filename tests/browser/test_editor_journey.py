@@ -127,6 +127,11 @@ def test_an_editor_writes_a_notice_and_a_moderator_approves_it(browser, centre_s
         page.wait_for_function("el => el.contains(document.activeElement)", arg=paragraph.element_handle())
         page.keyboard.type("不要在床上使用电热毯过夜，外出时请关闭取暖器。")
         expect(paragraph).to_contain_text("不要在床上使用电热毯过夜，外出时请关闭取暖器。")
+        # Draftail writes what was typed into the block's hidden input a moment later: send only once it has.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-contentpath="body"] input[type="hidden"]')]
+                .some((input) => input.value.includes("电热毯"))"""
+        )
         page.screenshot(path=str(screenshot_dir / "editor-new-notice.png"), full_page=True)
         page.locator("footer .w-dropdown__toggle, footer [data-w-dropdown-target='toggle']").first.click()
         page.click('button[name="action-submit"]')
