@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from junxiu import health
 from junxiu.accounts import AdminLogoutView, TokenView
 from junxiu.api import DOCS_AUTHENTICATION, ApiDocsPermission, api_router
 from wagtail import urls as wagtail_urls
@@ -16,6 +17,9 @@ DOCS = {"permission_classes": [ApiDocsPermission], "authentication_classes": DOC
 SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
+    # Answered by junxiu.health.HealthProbeMiddleware before any other middleware, on any host; listed for reverse().
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/logout/", AdminLogoutView.as_view()),  # before Wagtail's own, which it replaces
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from junxiu import health
 from junxiu.accounts import BureauLogoutView, TokenView
 from junxiu.api import DOCS_AUTHENTICATION, ApiDocsPermission
 from junxiu.views import centre_directory
@@ -24,6 +25,9 @@ DOCS = {"permission_classes": [ApiDocsPermission], "authentication_classes": DOC
 SAFE = ["get", "head"]  # its HTML renderer has no page for an OPTIONS answer (a 500)
 
 urlpatterns = [
+    # Answered by junxiu.health.HealthProbeMiddleware before any other middleware, on any host; listed for reverse().
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("centres/", centre_directory, name="centre_directory"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", BureauLogoutView.as_view(), name="logout"),

@@ -122,6 +122,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
+    "junxiu.logs.RequestIdMiddleware",  # X-Request-ID: in every log line of the request and in the answer
+    "junxiu.health.HealthProbeMiddleware",  # /healthz and /readyz on any host, before HTTPS redirect and centres
     "django.middleware.security.SecurityMiddleware",  # HTTPS redirect, HSTS, nosniff, Referrer-Policy: cached pages too
     "tenants.middleware.CentreMiddleware",
     "junxiu.headers.SecurityHeadersMiddleware",  # Content-Security-Policy and Permissions-Policy on every answer
@@ -356,11 +358,30 @@ Q_CLUSTER = {
     "label": _("Task queue"),
 }
 
+# Console logs: plain text, or one JSON object a line (JUNXIU_LOG_FORMAT=json, the production default) with time,
+# level, logger, message, the centre's schema and the request id (junxiu.logs).
+JUNXIU_LOG_FORMAT = os.environ.get("JUNXIU_LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "junxiu.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "junxiu.logs.json_formatter",
+            "fmt": ["levelname", "name", "message", "schema", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+            "json_ensure_ascii": False,  # Chinese messages stay readable
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if JUNXIU_LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         name: {"level": "WARNING"} for name in ("django_tenants", "pgserver", "django_tasks", "wagtail", "axes")

@@ -9,6 +9,9 @@ for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "JUNXIU_FIELD_KEYS", "JUNX
     if not os.environ.get(required):
         raise ImproperlyConfigured(f"{required} must be set in production")
 
+# One JSON object per log line (time, level, logger, message, schema, request_id) unless told otherwise (junxiu.logs).
+os.environ.setdefault("JUNXIU_LOG_FORMAT", "json")
+
 from .base import *  # noqa: E402,F403
 
 DEBUG = False
@@ -27,6 +30,29 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on S3-compatible object storage (MinIO, Ceph, a cloud's), for several machines: keys <prefix>/<schema>/<name>,
+# the layout of MEDIA_ROOT/<schema>/<name>; URLs stay /media/<schema>/<name> on the site's host, which the proxy maps
+# to the bucket for a centre's images only (deploy/container/nginx.conf). Personal uploads stay in
+# JUNXIU_PRIVATE_FILES (a shared volume). Without a bucket: MEDIA_ROOT on a shared file system (deploy/README.md).
+JUNXIU_MEDIA_S3_BUCKET = os.environ.get("JUNXIU_MEDIA_S3_BUCKET", "")
+if JUNXIU_MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "tenants.media_storage.CentreS3Storage",
+        "OPTIONS": {
+            "bucket_name": JUNXIU_MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("JUNXIU_MEDIA_S3_ENDPOINT_URL") or None,  # empty: AWS itself
+            "region_name": os.environ.get("JUNXIU_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("JUNXIU_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("JUNXIU_MEDIA_S3_SECRET_KEY") or None,
+            "location": os.environ.get("JUNXIU_MEDIA_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("JUNXIU_MEDIA_S3_ADDRESSING_STYLE", "path"),  # MinIO: path
+            "file_overwrite": False,  # a second upload of the same name gets a new name, as on disk
+            "default_acl": None,  # the bucket stays private: the proxy reads it, clients never do
+            "querystring_auth": False,
+        },
+    }
+    # Wagtail would redirect a document download to its storage URL (which the proxy refuses): Django streams it.
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))

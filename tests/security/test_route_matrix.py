@@ -79,6 +79,9 @@ ANY_STAFF = tuple(STAFF)
 CADRE_READERS = ("centre_admin", "caseworker", "health_officer", "viewer")
 
 CENTRE: dict[str, R] = {
+    # Probes of the load balancer and Kubernetes (junxiu.health), answered on any host before anything else
+    "healthz": public("/healthz", "the process is up: 'ok', nothing else"),
+    "readyz": public("/readyz", "ready or not, and which dependency or schema is not: no personal data"),
     # Our log-out (replaces Wagtail's): every signed-in staff member; a GET asks, a POST ends the session.
     "admin/logout/": R(
         "/admin/logout/",
@@ -361,6 +364,9 @@ BUREAU_ALL = ("bureau_head", "bureau_analyst", "bureau_viewer")
 EXPORTERS = ("bureau_head", "bureau_analyst")
 
 BUREAU: dict[str, R] = {
+    # Probes of the load balancer and Kubernetes (junxiu.health), answered on any host before anything else
+    "healthz": public("/healthz", "the process is up: 'ok', nothing else"),
+    "readyz": public("/readyz", "ready or not, and which dependency or schema is not: no personal data"),
     "centres/": r("/centres/", "bureau_viewer", *BUREAU_ALL, "bureau_nobody"),
     "login/": R("/login/", "anonymous", frozenset({"anonymous", *BUREAU_ROLES}), public="the bureau's log-in"),
     "logout/": R(
