@@ -329,7 +329,9 @@ def backup_read(*, path: Path | str, into: Path) -> dict:
                 if name in (MANIFEST, SIGNATURE) and name not in seen:
                     seen.add(name)
                     continue
-                if name not in expected or name in seen or not member.isfile():
+                if name not in expected or name in seen or not member.isfile() or ".." in name.split("/"):
+                    raise _damaged()
+                if name.startswith("/"):
                     raise _damaged()
                 seen.add(name)
                 target = into / name
@@ -446,8 +448,8 @@ def _public_restore(
             domain=domain, tenant=centre, is_primary=True
         )
     skipped: dict[str, int] = {}
-    for model, name in _centre_relations():
-        model._default_manager.filter(**{name: centre}).delete()
+    for model, key in _centre_relations():
+        model._default_manager.filter(**{key: centre}).delete()
     if not copy:
         for label, related in public["related"].items():
             try:
@@ -553,11 +555,12 @@ def centre_restore(
         older = bool(known - set(manifest["migrations"]))
         target = as_code or code
         copy = as_code is not None
+        default_domain = f"{target}.{settings.JUNXIU_BASE_DOMAIN}"
         existing = Centre.objects.filter(schema_name=target).first()
         try:
             if copy:
                 centre_code_validate(target)
-                domain = (domain or f"{target}.{settings.JUNXIU_BASE_DOMAIN}").strip().lower()
+                domain = (domain or default_domain).strip().lower()
                 centre_domain_validate(domain)
         except ProvisioningError as exc:
             raise BackupError(str(exc)) from exc
@@ -600,7 +603,7 @@ def centre_restore(
                     centre=None if copy else existing,
                     code=target,
                     copy=copy,
-                    domain=domain or "",
+                    domain=domain or default_domain,
                     name=name.strip(),
                 )
                 if copy:
