@@ -1,9 +1,11 @@
-"""Serve the project as in production for a benchmark: gunicorn with 2 worker processes on loopback, DEBUG off."""
+"""Serve the project as in production for a benchmark: gunicorn with 2 worker processes on loopback, DEBUG off
+(gunicorn_start), or with the deployed configuration and its own process group (gunicorn_deployed_start)."""
 
 from __future__ import annotations
 
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -55,10 +57,58 @@ def gunicorn_wait(server: subprocess.Popen, port: int) -> tuple[subprocess.Popen
             return server, port
         except OSError:
             time.sleep(0.3)
-    server.kill()
+    gunicorn_stop(server)
     raise SystemExit("gunicorn did not start")
 
 
+def gunicorn_deployed_start(
+    *, workers: int, threads: int, worker_class: str = "gthread", **env_extra: str
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn with deploy/gunicorn.conf.py (gthread unless told), `workers` x `threads`, no access log, on loopback,
+    DEBUG off, in a process group of its own (gunicorn_stop ends the master and every worker). Returns it and its
+    port. (gunicorn runs sync workers with more than one thread as gthread: give sync threads=1.)"""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "junxiu.settings.dev",
+        "DJANGO_DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_WORKERS": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        **env_extra,
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"]
+        + ["--worker-class", worker_class, "--access-logfile", "/dev/null", "junxiu.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return gunicorn_wait(server, port)
+
+
+def gunicorn_workers(server: subprocess.Popen) -> list[int]:
+    """The process ids of the master's workers now."""
+    try:
+        text = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in text.split()]
+
+
 def gunicorn_stop(server: subprocess.Popen) -> None:
+    """Stop gracefully; after 30 s (or when the master is gone) kill what is left of its process group."""
     server.terminate()
-    server.wait(timeout=30)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    try:  # a group exists under the master's id only when it was started as one (gunicorn_deployed_start)
+        os.killpg(server.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
