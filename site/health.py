@@ -159,7 +159,10 @@ def readyz(request: HttpRequest) -> HttpResponseBase:
     """200 when the database, the broker and every active centre's migrations are ready; else 503 naming them."""
     body = readiness()
     status = 200 if body["status"] == "ok" else 503
-    return _probe_headers(JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False}))
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    # readiness() logged what failed, once; Django would add an ERROR "Service Unavailable" line at every probe.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return _probe_headers(response)
 
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponseBase]] = {"/healthz": healthz, "/readyz": readyz}

@@ -74,3 +74,19 @@ def test_a_task_logs_the_schema_it_entered(db, json_lines):
     assert line["schema"] == "changning"
     assert line["message"] == "提醒扫描完成"
     assert line["request_id"] == ""  # no request
+
+
+def test_an_unready_probe_logs_one_warning_naming_what_failed(db, json_lines, monkeypatch):
+    """Not Django's ERROR "Service Unavailable" at every probe: one WARNING of junxiu.health with the reason."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "DJANGO_REDIS", None)
+    monkeypatch.setattr(Conf, "REDIS", "redis://127.0.0.1:9/0")
+    response = Client(HTTP_HOST="10.42.0.17").get("/readyz")
+    assert response.status_code == 503
+    assert [line for line in json_lines() if line["logger"] == "django.request"] == []
+    [line] = [line for line in json_lines() if line["logger"] == "junxiu.health"]  # (django-q logs its own error)
+    assert (line["logger"], line["level"], line["schema"]) == ("junxiu.health", "WARNING", "public")
+    assert line["message"].startswith("not ready: {'broker': 'ConnectionError: ")
+    assert line["request_id"] == response["X-Request-ID"]
