@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.utils import translation
 from django_q.models import Schedule
 from django_tenants.utils import schema_context, schema_exists
@@ -349,3 +350,25 @@ def test_restore_as_a_new_code_gives_a_second_working_centre_of_its_own(committe
     with translation.override("zh-hans"), pytest.raises(BackupError) as taken:
         centre_restore(code=SOURCE, path=path, as_code=COPY)
     assert str(taken.value) == f"代码为“{COPY}”的中心已存在。"
+
+
+def test_a_backup_from_a_newer_version_is_refused_and_an_older_one_restored(committed):
+    """What the code knows is what the template records: one migration fewer there makes the backup newer, one more
+    makes it older. The restore of an older one runs migrate_schemas on the restored schema in its transaction (here
+    with nothing on disk to apply: this shows the step runs there, not a real upgrade)."""
+    path, backed_up = committed
+    recorded = MigrationRecorder.Migration.objects
+    with schema_context(settings.TENANT_BASE_SCHEMA):
+        assert recorded.filter(app="registry", name="0001_initial").delete()[0] == 1
+    before = leftovers()
+    with translation.override("zh-hans"), pytest.raises(BackupError) as newer:
+        centre_restore(code=SOURCE, path=path, as_code=COPY)
+    assert str(newer.value) == "该备份由更新版本的程序制作（迁移 registry.0001_initial）：请先升级。"
+    assert leftovers() == before
+
+    with schema_context(settings.TENANT_BASE_SCHEMA):
+        recorded.create(app="registry", name="0001_initial")
+        recorded.create(app="registry", name="9999_later")
+    restored = centre_restore(code=SOURCE, path=path, as_code=COPY)
+    assert restored.centre.schema_name == COPY
+    assert state(COPY)["cadres"] == backed_up["cadres"]
