@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from junxiu.database import database_settings
 
@@ -110,6 +111,18 @@ JUNXIU_HOST_CACHE_SECONDS = float(os.environ.get("JUNXIU_HOST_CACHE_SECONDS", "5
 # DATABASE_URL is a Citus coordinator: each centre's schema is a distributed schema (deploy/citus/, tenants.services).
 JUNXIU_DATABASE_CITUS = env_bool("JUNXIU_DATABASE_CITUS", False)
 
+# Behind PgBouncer: session pooling only. django-tenants sets search_path on the connection and then runs the
+# centre's queries; transaction pooling would run them on a server connection another client set to its centre.
+JUNXIU_PGBOUNCER_MODE = os.environ.get("JUNXIU_PGBOUNCER_MODE", "").strip().lower()
+if JUNXIU_PGBOUNCER_MODE not in ("", "session"):
+    raise ImproperlyConfigured(
+        f"JUNXIU_PGBOUNCER_MODE={JUNXIU_PGBOUNCER_MODE}: PgBouncer must pool by session (pool_mode = session, "
+        "deploy/pgbouncer.ini). Under transaction or statement pooling a centre's queries can run on a server "
+        "connection whose search_path is another centre's, and read or write that centre's data."
+    )
+# Redis for the task queue and the cache (several web and worker processes); empty: the embedded defaults.
+JUNXIU_REDIS_URL = os.environ.get("JUNXIU_REDIS_URL", "")
+
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path only when the schema changes, not before every query.
 TENANT_LIMIT_SET_CALLS = True
@@ -119,6 +132,8 @@ DATABASES = {
         name=os.environ.get("JUNXIU_DB_NAME", "junxiu"),
     )
 }
+if JUNXIU_PGBOUNCER_MODE and "DB_CONN_MAX_AGE" not in os.environ:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # each request and task gives its server connection back to the pool
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
@@ -229,11 +244,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Every cache key carries the schema, so one centre never reads another's entries.
+# Every cache key carries the schema, so one centre never reads another's entries (pages, rate-limit counters).
+# Per process by default; shared by every process on Redis (django-redis) when JUNXIU_REDIS_URL is set.
 CACHES = {
     "default": {
-        "BACKEND": os.environ.get("DJANGO_CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "junxiu"),
+        "BACKEND": os.environ.get(
+            "DJANGO_CACHE_BACKEND",
+            "django_redis.cache.RedisCache" if JUNXIU_REDIS_URL else "django.core.cache.backends.locmem.LocMemCache",
+        ),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", JUNXIU_REDIS_URL or "junxiu"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
@@ -343,10 +362,12 @@ JUNXIU_SMS_CONSOLE = env_bool("JUNXIU_SMS_CONSOLE", DEBUG)
 JUNXIU_FIELD_KEYS = env_list("JUNXIU_FIELD_KEYS", "")
 JUNXIU_LOOKUP_KEY = os.environ.get("JUNXIU_LOOKUP_KEY", "")
 
-# One django-q2 cluster serves every centre; its queue lives in the public schema (ORM broker).
+# One django-q2 cluster serves every centre. Its queue: the ORM broker (a table in the public schema) by default;
+# Redis with JUNXIU_REDIS_URL, for many clusters on many machines (deploy/README.md, "Queue, cache and pooling": a
+# task a killed worker had taken is lost there, and every task is safe to run again).
 Q_CLUSTER = {
     "name": "junxiu",
-    "orm": "default",
+    **({"redis": JUNXIU_REDIS_URL} if JUNXIU_REDIS_URL else {"orm": "default"}),
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": int(os.environ.get("Q_TIMEOUT", "240")),
     "retry": int(os.environ.get("Q_RETRY", "300")),
