@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test test-citus lint bench messages clean-db browser-deps audit
+.PHONY: install run test test-citus test-scale lint bench messages clean-db browser-deps audit
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -65,6 +65,18 @@ test-citus: install
 	JUNXIU_CITUS_DB=test_junxiu JUNXIU_CITUS_PORT=$(CITUS_PORT) $(BIN)/python deploy/citus/cluster.py start
 	DATABASE_URL=postgres://postgres@127.0.0.1:$(CITUS_PORT)/junxiu JUNXIU_DATABASE_CITUS=true \
 		$(BIN)/pytest --reuse-db $(CITUS_TESTS) $(PYTEST_ARGS)
+
+# The scale lane: Debian's Redis and PgBouncer (apt when missing; root on a fresh machine, as CI is) on loopback,
+# var/scale/, ports 9710 (Redis), 9711 (PgBouncer, session pooling) and 9712 (transaction pooling), in front of the
+# lane's own embedded PostgreSQL (var/pgtest-scale); against them tests/scale: django-q2 on Redis with real qclusters
+# SIGKILLed mid-task, the cache on Redis, PgBouncer's pooling modes. The servers are stopped when the tests end.
+SCALE_PGDATA ?= $(CURDIR)/var/pgtest-scale
+test-scale: install
+	@export JUNXIU_PGDATA=$(SCALE_PGDATA); \
+	variables="$$($(BIN)/python deploy/scale/services.py start)" || exit 1; \
+	set -a; eval "$$variables"; set +a; \
+	$(BIN)/pytest --reuse-db tests/scale $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python deploy/scale/services.py stop; exit $$status
 
 # Known vulnerabilities in requirements.lock (pip-audit); offline it says "audit skipped" and exits 0.
 audit: install
