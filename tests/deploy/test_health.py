@@ -12,8 +12,10 @@ from django.db import connection
 from django.test import Client
 from django_q.conf import Conf
 from junxiu.health import migration_leaves
+from psycopg import sql
 
-from tenants.services import centre_create
+from tenants.models import Centre
+from tenants.services import centre_create, centre_retire
 
 HOSTS = ("localhost", "huangpu.localhost", "10.42.0.17:8000", "no-such-centre.localhost")
 
@@ -54,12 +56,13 @@ def test_probes_take_only_get_and_head(db):
     assert client.head("/healthz").status_code == 200
 
 
-def _delete_leaf(app: str) -> str:
-    """Delete the record of `app`'s leaf migration in the readyz centre's schema (rolled back with the test)."""
+def _delete_leaf(schema: str, app: str) -> str:
+    """Delete the record of `app`'s leaf migration in the schema (rolled back with the test); its name."""
     _shared, centre = migration_leaves()
     name = next(name for leaf_app, name in centre if leaf_app == app)
+    query = sql.SQL("DELETE FROM {} WHERE app = %s AND name = %s").format(sql.Identifier(schema, "django_migrations"))
     with connection.cursor() as cursor:
-        cursor.execute('DELETE FROM "readyz".django_migrations WHERE app = %s AND name = %s', [app, name])
+        cursor.execute(query, [app, name])
         assert cursor.rowcount == 1
     return name
 
@@ -69,7 +72,7 @@ def test_readyz_names_the_centre_whose_schema_lacks_a_migration(db):
     client = Client(HTTP_HOST="10.42.0.17")
     assert client.get("/readyz").status_code == 200
 
-    name = _delete_leaf("registry")
+    name = _delete_leaf("readyz", "registry")
     response = client.get("/readyz")
     assert response.status_code == 503
     assert json.loads(response.content) == {
@@ -101,11 +104,18 @@ def test_readyz_asks_the_same_number_of_queries_however_many_centres(db, django_
     client.get("/readyz")  # the migration graph is read once per process
     # SET search_path (public); SELECT 1; the active centres and their domains; which schemas have django_migrations;
     # the leaves recorded in every schema, one UNION ALL.
+    centre_retire(code="putuo")  # two active centres (rolled back with the test)
     with django_assert_num_queries(6):
         assert client.get("/readyz").status_code == 200
-    centre_create(code="readyzb", name="就绪检查二军休中心")
-    with django_assert_num_queries(6):
+    Centre.objects.filter(schema_name="putuo").update(status=Centre.Status.ACTIVE)
+    with django_assert_num_queries(6):  # three
         assert client.get("/readyz").status_code == 200
+    name = _delete_leaf("putuo", "registry")
+    with django_assert_num_queries(7):  # one more to name what the failing schema lacks
+        response = client.get("/readyz")
+    assert json.loads(response.content)["failed"] == {"migrations": {"putuo": [f"registry.{name}"]}}
+    centre_retire(code="putuo")
+    assert client.get("/readyz").status_code == 200  # a retired centre is not served, so not checked
 
 
 def test_readyz_names_an_unreachable_redis_broker(db, monkeypatch):
@@ -125,8 +135,7 @@ def test_the_readyz_command_is_the_worker_pods_readiness_probe(db):
     out = io.StringIO()
     call_command("readyz", stdout=out)
     assert out.getvalue() == "ready\n"
-    centre_create(code="readyz", name="就绪检查军休中心")
-    name = _delete_leaf("registry")
+    name = _delete_leaf("putuo", "notifications")
     with pytest.raises(CommandError) as refused:
         call_command("readyz")
-    assert json.loads(str(refused.value)) == {"migrations": {"readyz": [f"registry.{name}"]}}
+    assert json.loads(str(refused.value)) == {"migrations": {"putuo": [f"notifications.{name}"]}}
