@@ -144,7 +144,9 @@ class Submission(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    channel = models.CharField(_("channel"), max_length=20, default="admin")  # admin, api, public
+    channel = models.CharField(_("channel"), max_length=20, default="admin")  # admin, api, public, field
+    # Why a person should look at it before it counts as usual (e.g. filled offline in a version since replaced).
+    review_reason = models.CharField(_("to be reviewed"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -333,6 +333,12 @@ def _store_file(spec: dict, upload) -> dict:
     return {"name": name, "path": path, "size": upload.size, "content_type": content_type}
 
 
+def upload_store(*, spec: dict, upload) -> dict:
+    """Check an upload against its file field's limits and store it; the answer that names it (the field app's
+    attachments, sent beside their answers). Raises ValidationError with the reason in Chinese."""
+    return _store_file(spec, upload)
+
+
 def stored_files_discard(paths: Iterable[str]) -> None:
     """Remove files stored for a submission that was then refused."""
     for path in paths:

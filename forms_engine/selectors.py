@@ -233,3 +233,60 @@ def submission_last_change(*, form_key: str) -> dt.datetime | None:
     form = FormDefinition.objects.filter(key=form_key).values("pk")[:1]
     latest = Submission.objects.filter(form_id=Subquery(form)).order_by("-updated_at")
     return next(iter(latest.values_list("updated_at", flat=True)[:1]), None)
+
+
+# ---------------------------------------------------------------- for the field app
+
+
+def forms_fillable_published(*, user) -> list[FormDefinition]:
+    """The published forms this user may fill in, by title, each with its current version's id."""
+    forms = FormDefinition.objects.filter(current_version__isnull=False).order_by("title", "pk")
+    return [form for form in forms if form_user_can(form=form, user=user, action="fill")]
+
+
+def form_by_version_id(*, version_id: int) -> FormDefinition | None:
+    """The form a version belongs to (any version, current or not), None when there is no such version here."""
+    return FormDefinition.objects.filter(versions__pk=version_id).first()
+
+
+def form_current_version_ids(*, form_ids: Collection[int]) -> dict[int, int]:
+    """Form id → its current version's id, for the published forms among `form_ids`."""
+    forms = FormDefinition.objects.filter(pk__in=list(form_ids), current_version__isnull=False)
+    return dict(forms.values_list("pk", "current_version_id"))
+
+
+def cadre_submissions_latest(
+    *, cadre_ids: Collection[int], purpose: str, per_cadre: int, open_only: bool = False, date_field: str = ""
+) -> dict[int, list[dict]]:
+    """Per cadre, the newest submissions of forms of this purpose about them: [{"date", "form_title"}], newest first,
+    at most `per_cadre` each; `open_only`: those not yet closed. The date is the answer to `date_field` where a form
+    has it (the visit's day), else the day it was submitted. Dates only, no answers."""
+    ids = sorted(set(cadre_ids))
+    if not ids:
+        return {}
+    submissions = Submission.objects.filter(form__purpose=purpose).filter(
+        Q(cadre_id__in=ids) | Q(cadre__isnull=True, data__cadre__in=ids)
+    )
+    if open_only:
+        submissions = submissions.exclude(state="closed")
+    columns = ["cadre_id", "data__cadre", "created_at", "form__title"]
+    if date_field:
+        columns.append(f"data__{date_field}")
+    rows = submissions.order_by("-created_at", "-pk").values_list(*columns)
+    found: dict[int, list[dict]] = {}
+    for cadre_id, answered, created, title, *day in rows.iterator(chunk_size=500):
+        subject = cadre_id or (answered if isinstance(answered, int) else None)
+        if subject is None or len(found.setdefault(subject, [])) >= per_cadre:
+            continue
+        found[subject].append({"date": _answer_day(day[0] if day else None, created), "form_title": title})
+    for entries in found.values():
+        entries.sort(key=lambda entry: entry["date"], reverse=True)
+    return found
+
+
+def _answer_day(value, created: dt.datetime) -> dt.date:
+    """A date answer, else the local day of `created`."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return timezone.localtime(created).date()

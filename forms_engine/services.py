@@ -633,13 +633,37 @@ def staff_only_dropped_log(*, form: FormDefinition, names: Sequence[str]) -> Non
 
 
 @transaction.atomic
-def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None, channel: str = "admin") -> Submission:
-    """Validate and store answers against the form's current version; the public side never answers staff fields."""
+def submission_create(
+    *,
+    form: FormDefinition,
+    data: Any,
+    user=None,
+    cadre=None,
+    channel: str = "admin",
+    version_id: int | None = None,
+) -> Submission:
+    """Validate and store answers against the form's current version; the public side never answers staff fields.
+
+    `version_id`: the version the answers were filled in (a phone that was offline while the form was republished
+    or withdrawn); they are kept pinned to it, and flagged for review when it is no longer the current one.
+    """
     _require(form, user, "fill")
-    # One query for the newest version and whether any webhook listens (the hot path of every submission).
-    if form.current_version_id is None:
-        raise ValidationError({"__all__": [_("This form has not been published yet.")]})
-    version = FormVersion(pk=form.current_version_id, form=form)  # its schema comes from version_schema's cache
+    review_reason = ""
+    if version_id is not None and version_id != form.current_version_id:
+        number = FormVersion.objects.filter(pk=version_id, form_id=form.pk).values_list("number", flat=True).first()
+        if number is None:
+            raise ValidationError({"__all__": [_("This version does not belong to the form.")]})
+        review_reason = (
+            _("Filled in version %(number)d, since replaced.") % {"number": number}
+            if form.current_version_id
+            else _("Filled in version %(number)d, since withdrawn.") % {"number": number}
+        )
+        version = FormVersion(pk=version_id, form=form)
+    else:
+        # One query for the newest version and whether any webhook listens (the hot path of every submission).
+        if form.current_version_id is None:
+            raise ValidationError({"__all__": [_("This form has not been published yet.")]})
+        version = FormVersion(pk=form.current_version_id, form=form)  # its schema comes from version_schema's cache
     if channel == "public" and isinstance(data, Mapping):
         staff_only = staff_only_names(form=form, schema=version_schema(version))
         staff_only_dropped_log(form=form, names=[name for name in data if name in staff_only])
@@ -655,6 +679,7 @@ def submission_create(*, form: FormDefinition, data: Any, user=None, cadre=None,
         state=form.workflow.get("initial", "submitted"),
         created_by=user if getattr(user, "pk", None) else None,
         channel=channel,
+        review_reason=review_reason,
     )
     if form.has_webhooks:
         submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)

@@ -83,13 +83,14 @@ def stale_counts_for_user(*, user) -> list[dict]:
 TABS = ("all", "today", "overdue", "week")
 
 
-def worklist_pending_for_user(*, user, today: dt.date | None = None) -> list[DueItem]:
-    """Every pending item of this user's (theirs or escalated to them) due by the end of this week, with rule."""
+def worklist_pending_for_user(*, user, today: dt.date | None = None, until: dt.date | None = None) -> list[DueItem]:
+    """Every pending item of this user's (theirs or escalated to them) due by the end of this week (or by `until`),
+    with rule."""
     today = today or timezone.localdate()
     staff = staff_for_user(user)
     if staff is None:
         return []
-    week_end = today + dt.timedelta(days=6 - today.weekday())
+    week_end = until or today + dt.timedelta(days=6 - today.weekday())
     mine = DueItem.objects.filter(Q(assignee=staff) | Q(escalated_to=staff), state__in=PENDING, due_on__lte=week_end)
     return list(mine.select_related("rule").order_by("due_on", "rule__title", "pk"))
 
@@ -139,6 +140,19 @@ def worklist_page(
         "rule_choices": sorted(rules.items(), key=lambda kv: kv[1]),
         "rest_home_choices": homes,
     }
+
+
+def worklist_fill_targets(*, items: list[DueItem], today: dt.date | None = None) -> dict[int, dict]:
+    """Item id → what its 去填写 opens (the form's id and the answers to prefill), for the items that have one."""
+    today = today or timezone.localdate()
+    targets = form_fill_targets(keys={i.rule.fulfilment["form"] for i in items if "form" in i.rule.fulfilment})
+    fills = {item.pk: _fill_target(item, targets, today) for item in items}
+    return {pk: fill for pk, fill in fills.items() if fill is not None}
+
+
+def worklist_name_subjects(*, items: list[DueItem]) -> None:
+    """Attach `subject_name` to each item."""
+    _name_subjects(items)
 
 
 def _fill_target(item: DueItem, targets: dict, today: dt.date) -> dict | None:

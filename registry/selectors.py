@@ -170,6 +170,11 @@ def staff_names(ids) -> dict[int, str]:
     return dict(Staff.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
 
 
+def staff_names_for_users(*, user_ids: Collection[int]) -> dict[int, str]:
+    """Staff names by the id of their login (users with no staff record are left out)."""
+    return dict(Staff.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "name"))
+
+
 def staff_active_by_id(id: int) -> Staff | None:  # noqa: A002
     return Staff.objects.filter(pk=id, active=True).first()
 
@@ -468,3 +473,44 @@ def text_slug(text: str, *, max_length: int = 40) -> str:
     from registry.pinyin import text_words, words_joined
 
     return words_joined(text_words(text), separator="-", max_length=max_length)
+
+
+# ---------------------------------------------------------------- for the field app (the liaison's phone)
+
+
+def cadre_ids_own(*, user) -> set[int]:
+    """The served cadres that are this user's own: those they are liaison of and those of their rest home (even for
+    a user who may see every cadre: a phone carries a liaison's round, not the centre)."""
+    staff = staff_for_user(user)
+    if staff is None:
+        return set()
+    scope = Q(liaison=staff)
+    if staff.rest_home_id:
+        scope |= Q(rest_home_id=staff.rest_home_id)
+    cadres = cadre_visible_queryset(user=user).filter(scope, state__in=SERVED_STATES)
+    return set(cadres.values_list("pk", flat=True))
+
+
+def cadre_cards(*, user, ids: Collection[int]) -> dict[int, dict]:
+    """A card of each of `ids` the user may see and the centre serves: name, rest home, address and phone as the
+    user may see them (masked as the admin masks them), and the living-situation flags they may see, by label."""
+    hidden = health_flags_hidden(user)
+    shown_flags = [flag for flag in CADRE_FLAGS if flag not in hidden]
+    labels = {flag: str(cast(Field, Cadre._meta.get_field(flag)).verbose_name) for flag in shown_flags}
+    cadres = (
+        cadre_visible_queryset(user=user)
+        .filter(pk__in=list(ids), state__in=SERVED_STATES)
+        .select_related("rest_home")
+        .only("pk", "name", "rest_home__name", "address", "mobile", "phone", *CADRE_FLAGS)
+    )
+    cards = {}
+    for cadre in cadres:
+        phone_field = "mobile" if cadre.mobile else "phone"
+        cards[cadre.pk] = {
+            "name": cadre.name,
+            "rest_home": cadre.rest_home.name if cadre.rest_home else "",
+            "address": personal_value(obj=cadre, field="address", user=user),
+            "phone": personal_value(obj=cadre, field=phone_field, user=user),
+            "flags": [labels[flag] for flag in shown_flags if getattr(cadre, flag)],
+        }
+    return cards

@@ -31,7 +31,7 @@ def not_found(request, exception):
 
 
 def csrf_failure(request, reason=""):
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/field/api/")):
         return JsonResponse({"detail": _("The request was refused: its CSRF check failed.")}, status=403)
     return django_csrf_failure(request, reason)
 

@@ -67,6 +67,7 @@ TENANT_APPS = [
     "forms_engine",
     "notifications",
     "content",
+    "field",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",

@@ -210,6 +210,8 @@ CENTRE: dict[str, R] = {
     "admin/reminders/inbox/": r("/admin/reminders/inbox/", "caseworker", *ANY_STAFF),
     "admin/reminders/preferences/": r("/admin/reminders/preferences/", "caseworker", *ANY_STAFF),
     "admin/reminders/failures/": r("/admin/reminders/failures/", "centre_admin"),
+    # the field app's phones (设置 › 外勤设备): the centre admin sees them and signs one out
+    "admin/field/devices/": r("/admin/field/devices/", "centre_admin"),
     # content's admin screens
     "admin/content/outings/": r("/admin/content/outings/", "caseworker", "centre_admin", "editor"),
     "admin/content/pages/<int:page_id>/signups/": r(
@@ -662,7 +664,15 @@ def actor_clients(world) -> dict[str, dict[str, Client]]:
 def _ours(route) -> bool:
     """Views of our apps; everything else under admin/ is Wagtail's (checked as a group, by the sample), including
     its generic views over our models."""
-    return route.module.split(".")[0] in ("registry", "forms_engine", "notifications", "content", "reports", "junxiu")
+    return route.module.split(".")[0] in (
+        "registry",
+        "forms_engine",
+        "notifications",
+        "content",
+        "reports",
+        "field",
+        "junxiu",
+    )
 
 
 def wagtail_group(route) -> bool:
