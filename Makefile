@@ -50,7 +50,8 @@ test: lint browser-deps
 
 # The Citus lane: Citus built from ../shared/vendor (cached under ~/.cache/junxiu), a coordinator and two workers on
 # loopback (var/citus/, ports 9700-9702), and against them tests/citus with the isolation tests of the registry and the
-# forms and the reports' hand-computed figures. Needs root for apt on a fresh machine (CI is).
+# forms, the reports' hand-computed figures and /readyz (its one query over distributed schemas). Needs root for apt on
+# a fresh machine (CI is).
 CITUS_TESTS := tests/citus \
 	tests/registry/test_personal_data.py::test_a_huangpu_cadre_is_invisible_in_putuo \
 	tests/registry/test_choosers.py::test_another_centres_cadres_never_appear \
@@ -58,7 +59,8 @@ CITUS_TESTS := tests/citus \
 	tests/forms_engine/test_api.py::test_huangpu_forms_and_submissions_are_invisible_from_putuo \
 	tests/reports/test_compute.py::test_every_fact_of_the_year_is_the_hand_computed_one \
 	tests/reports/test_compute.py::test_a_cadre_made_in_putuo_changes_only_putuos_facts \
-	tests/reports/test_refresh.py::test_a_run_counts_every_centre_and_names_the_failed_one
+	tests/reports/test_refresh.py::test_a_run_counts_every_centre_and_names_the_failed_one \
+	tests/deploy/test_health.py
 CITUS_PORT ?= 9700
 test-citus: install
 	deploy/citus/build.sh
