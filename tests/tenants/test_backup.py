@@ -32,7 +32,7 @@ from forms_engine.services import form_create, form_field_add, form_publish, sub
 from registry.idcard import resident_id_make
 from registry.models import Cadre
 from registry.services import cadre_create
-from reports.models import Fact
+from reports.models import Fact, Scorecard, ScorecardResult
 from tenants.backup import ASIDE_PREFIX, BackupError, centre_restore
 from tenants.db import connection_set_public
 from tenants.models import Centre, Domain
@@ -45,6 +45,7 @@ NAME = "备份测试军休中心"
 DAMAGED = "文件不是本系统制作的中心备份，或已损坏。"
 PHOTO = bytes(range(256)) * 40
 PAPER = "档案扫描件".encode() * 100
+SCORECARD = "备份测试考核"
 
 
 def centre_drop(code: str) -> None:
@@ -139,6 +140,8 @@ def backup(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tup
         Fact.objects.create(
             centre=centre, year=2026, period_type="year", period="2026", indicator="cadres_total", value=3
         )
+        scorecard = Scorecard.objects.create(year=2026, title=SCORECARD)
+        ScorecardResult.objects.create(scorecard=scorecard, centre=centre, score=87.5, rank=1)
         photo = Path(settings.MEDIA_ROOT) / SOURCE / "original_images" / "photo.jpg"
         paper = settings.JUNXIU_PRIVATE_FILES / SOURCE / "archive" / "paper.pdf"
         for path, data in ((photo, PHOTO), (paper, PAPER)):
@@ -153,6 +156,7 @@ def backup(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[tup
     with django_db_blocker.unblock():
         for code in (SOURCE, COPY):
             centre_drop(code)
+        Scorecard.objects.filter(title=SCORECARD).delete()
 
 
 @pytest.fixture
@@ -196,6 +200,7 @@ def test_the_backup_holds_what_belongs_to_the_centre(committed):
     assert "registry.0001_initial" in manifest["migrations"]
     assert [row["fields"]["domain"] for row in public["domains"]] == [f"{SOURCE}.localhost"]
     assert [row["fields"]["indicator"] for row in public["related"]["reports.fact"]["rows"]] == ["cadres_total"]
+    assert [row["fields"]["score"] for row in public["related"]["reports.scorecardresult"]["rows"]] == [87.5]
     assert sorted(row["fields"]["name"] for row in public["schedules"]) == [
         f"{SOURCE}:deliveries",
         f"{SOURCE}:publish_scheduled",
@@ -213,6 +218,7 @@ def test_restore_brings_back_the_data_and_files_as_backed_up(committed):
         answer = Submission.objects.get(data__note="第一次走访")
         submission_update(submission=answer, data={"note": "改过的答案"})
     Fact.objects.filter(centre__schema_name=SOURCE).update(value=99)
+    Scorecard.objects.filter(title=SCORECARD).delete()  # the bureau deleted it since: its result cannot come back
     (Path(settings.MEDIA_ROOT) / SOURCE / "original_images" / "photo.jpg").write_bytes(b"changed")
     (Path(settings.MEDIA_ROOT) / SOURCE / "original_images" / "new.jpg").write_bytes(b"new")
     changed = state(SOURCE)
@@ -225,7 +231,8 @@ def test_restore_brings_back_the_data_and_files_as_backed_up(committed):
         f"{SOURCE}.localhost",
         True,
     )
-    assert restored.skipped == {}
+    assert restored.skipped == {"reports.scorecardresult": 1}
+    assert ScorecardResult.objects.filter(centre=restored.centre).count() == 0
     assert state(SOURCE) == backed_up
     assert [name for name, *_rest in state(SOURCE)["cadres"]] != []
     assert files(SOURCE)["media/original_images/photo.jpg"] == PHOTO
