@@ -62,11 +62,12 @@ def gunicorn_wait(server: subprocess.Popen, port: int) -> tuple[subprocess.Popen
 
 
 def gunicorn_deployed_start(
-    *, workers: int, threads: int, worker_class: str = "gthread", **env_extra: str
+    *, workers: int, threads: int, worker_class: str = "gthread", args: tuple[str, ...] = (), **env_extra: str
 ) -> tuple[subprocess.Popen, int]:
     """gunicorn with deploy/gunicorn.conf.py (gthread unless told), `workers` x `threads`, no access log, on loopback,
     DEBUG off, in a process group of its own (gunicorn_stop ends the master and every worker). Returns it and its
-    port. (gunicorn runs sync workers with more than one thread as gthread: give sync threads=1.)"""
+    port. `args`: more of gunicorn's options. (gunicorn runs sync workers with more than one thread as gthread: give
+    sync threads=1.)"""
     port = _free_port()
     env = {
         **os.environ,
@@ -81,7 +82,7 @@ def gunicorn_deployed_start(
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"]
-        + ["--worker-class", worker_class, "--access-logfile", "/dev/null", "junxiu.wsgi:application"],
+        + ["--worker-class", worker_class, "--access-logfile", "/dev/null", *args, "junxiu.wsgi:application"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

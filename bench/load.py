@@ -16,6 +16,8 @@ Each client loops over the routes (bounded by a request budget and a time limit,
 Static files are not fetched (nginx serves them in production).
 
 Prints, one per line:
+  load_<route>_alone_ms                   the route's median time with one client alone (8 requests each, after the
+                                          warm-up): the cost that the load queues behind
   load_<route>_rps, load_<route>_p95_ms   answers per second of the run (all routes run at once, so these add up to
                                           load_rps) and the 95th percentile of their times (queueing included);
                                           medians over --runs runs
@@ -26,6 +28,8 @@ Then the same load once more, with one gunicorn worker SIGKILLed halfway (the ma
 two qcluster processes (its whole process group: the cluster and its workers) SIGKILLed at the same moment, not
 restarted:
   load_kill_requests, load_kill_errors, load_kill_rps
+  load_kill_tasks_taken_at_kill    tasks taken from the queue and not yet finished, by either cluster, just before
+                                   the kill (what the killed cluster could have been holding)
   load_kill_submissions            receipts the client got
   load_kill_lost_submissions       submissions lost: those the client got a receipt for that are not in the database,
                                    plus those whose every attempt failed (a failed POST is retried twice after 0.5 s,
@@ -37,13 +41,17 @@ restarted:
   load_kill_tasks_expected, load_kill_tasks_undelivered   webhook deliveries the stored submissions queued, and
                                    those not delivered once the surviving cluster had Q_RETRY (30 s here) + 60 s
                                    to pick up what the killed one held; goal 0
+  load_kill_tasks_never_tried      of those, deliveries still pending with no attempt: no task was ever queued for
+                                   them (the web worker died after the submission's commit, before its on-commit
+                                   hook queued the task; nothing re-queues such a delivery today)
   load_kill_tasks_wait_s           seconds from the end of the load until every delivery was made
   load_kill_webhook_repeats        deliveries the receiver got more than once (a task re-run after the kill;
                                    at-least-once, the receiver must dedupe on X-Junxiu-Delivery)
   load_kill_workers_after          gunicorn workers alive at the end (4: the killed one was replaced)
 Uses its own database on the embedded server (junxiu_benchload) and its own centres, benchload01…benchload16,
 made once and kept (the first run takes a few minutes more); the submissions of earlier runs are deleted first.
-Run: .venv/bin/python bench/load.py [--quick] [--runs 1] [--seconds 45] [--requests 3000]
+Run: .venv/bin/python bench/load.py [--quick] [--runs 1] [--seconds 40] [--requests 4000]
+     [--sync | --worker-connections N]   (4 sync workers; gthread workers each holding at most N connections)
 """
 
 from __future__ import annotations
@@ -289,6 +297,7 @@ class Run:
     submissions: list[Attempted] = field(default_factory=list)
     seconds: float = 0.0
     killed_at: float | None = None
+    tasks_taken_at_kill: int = 0
 
     @property
     def requests(self) -> int:
@@ -383,7 +392,12 @@ async def client(port: int, plan: CentrePlan, number: int, bureau: dict[str, str
         await steps[step]()
 
 
-async def load(port, plans, bureau, *, requests: int, seconds: float, tag: str, kill=None) -> Run:
+def tasks_taken() -> int:
+    """Tasks a cluster has taken from the queue and not yet finished (either cluster)."""
+    return OrmQ.objects.filter(lock__gt=timezone.now()).count()
+
+
+async def load(port, plans, bureau, *, requests: int, seconds: float, tag: str, kill=None, per_centre=PER_CENTRE):
     run = Run()
     budget = Budget(requests, seconds)
     started = time.perf_counter()
@@ -391,13 +405,14 @@ async def load(port, plans, bureau, *, requests: int, seconds: float, tag: str, 
     async def killer() -> None:
         while not budget.halfway():
             await asyncio.sleep(0.1)
+        run.tasks_taken_at_kill = await asyncio.to_thread(tasks_taken)
         run.killed_at = time.perf_counter() - started
         kill()
 
     tasks = [
         asyncio.create_task(client(port, plan, n, bureau, run, budget, tag))
         for plan in plans
-        for n in range(PER_CENTRE)
+        for n in range(per_centre)
     ]
     watcher = asyncio.create_task(killer()) if kill else None
     await asyncio.gather(*tasks)
@@ -461,19 +476,22 @@ def submissions_check(run: Run, tag: str, codes: list[str]) -> Outcome:
     return Outcome(receipts, lost, duplicates, unconfirmed, stored_ids)
 
 
-def tasks_wait(stored_ids: dict[str, list[int]], timeout: float) -> tuple[int, int, float]:
-    """Wait until every delivery of these submissions is made; (expected, undelivered, seconds waited)."""
+def tasks_wait(stored_ids: dict[str, list[int]], timeout: float) -> tuple[int, int, int, float]:
+    """Wait until every delivery of these submissions is made; (expected, undelivered, never tried, seconds waited).
+    Never tried: still pending with no attempt once the time is up (no task ran for it)."""
     started = time.perf_counter()
     while True:
-        expected = undelivered = 0
+        expected = undelivered = untried = 0
         for code, ids in stored_ids.items():
             with schema_context(code):
                 deliveries = FormWebhookDelivery.objects.filter(submission_id__in=ids)
                 expected += deliveries.count()
-                undelivered += deliveries.exclude(status=FormWebhookDelivery.Status.DELIVERED).count()
+                left = deliveries.exclude(status=FormWebhookDelivery.Status.DELIVERED)
+                undelivered += left.count()
+                untried += left.filter(status=FormWebhookDelivery.Status.PENDING, attempts=0).count()
         waited = time.perf_counter() - started
         if undelivered == 0 or waited >= timeout:
-            return expected, undelivered, waited
+            return expected, undelivered, untried, waited
         time.sleep(1)
 
 
@@ -497,13 +515,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="short runs (about 2 minutes in all once the data exists)")
     parser.add_argument("--runs", type=int, default=1, help="normal runs (medians); the kill run is one")
-    parser.add_argument("--seconds", type=float, default=None, help="time limit of each run (default 45, quick 15)")
+    parser.add_argument("--seconds", type=float, default=None, help="time limit of each run (default 40, quick 15)")
     parser.add_argument("--requests", type=int, default=None, help="request budget of each run (default 4000)")
     parser.add_argument("--centres", type=int, default=CENTRES)
     parser.add_argument("--sync", action="store_true", help=f"{WORKERS} sync workers instead of gthread x {THREADS}")
+    parser.add_argument("--worker-connections", type=int, help="gunicorn's limit of connections a worker holds")
     args = parser.parse_args()
     worker_class, threads = ("sync", 1) if args.sync else ("gthread", THREADS)
-    seconds = args.seconds or (15.0 if args.quick else 45.0)
+    extra = ("--worker-connections", str(args.worker_connections)) if args.worker_connections else ()
+    seconds = args.seconds or (15.0 if args.quick else 40.0)
     budget = args.requests or (1200 if args.quick else 4000)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stopped bench still cleans up in `finally`
     plans = data_ready(args.centres)
@@ -518,18 +538,19 @@ def main() -> None:
         clusters = [qcluster_start(), qcluster_start()]
         if left := queue_drained(300):
             print(f"# {left} tasks of the set-up still queued", flush=True)
-        server, port = gunicorn_deployed_start(workers=WORKERS, threads=threads, worker_class=worker_class)
+        server, port = gunicorn_deployed_start(workers=WORKERS, threads=threads, worker_class=worker_class, args=extra)
         print(f"# load average before the load: {os.getloadavg()[0]:.1f}", flush=True)
         bureau = asyncio.run(sign_in(port, plans))
-        warm = asyncio.run(load(port, plans, bureau, requests=len(plans) * 20, seconds=60, tag="warm"))
+        warm = asyncio.run(load(port, plans, bureau, requests=len(plans) * 8, seconds=60, tag="warm"))
         if warm.errors:
             print(f"# warm-up errors: {errors_summary(warm.errors)}", flush=True)
+        alone = asyncio.run(load(port, plans[:1], bureau, requests=8 * 7, seconds=60, tag="alone", per_centre=1))
         runs, outcomes, undelivered = [], [], 0
         for number in range(args.runs):
             tag = f"run{number}-{time.time_ns()}"
             run = asyncio.run(load(port, plans, bureau, requests=budget, seconds=seconds, tag=tag))
             outcome = submissions_check(run, tag, codes)
-            _expected, left, _waited = tasks_wait(outcome.stored_ids, 60)
+            _expected, left, _untried, _waited = tasks_wait(outcome.stored_ids, 60)
             undelivered += left
             runs.append(run)
             outcomes.append(outcome)
@@ -547,7 +568,7 @@ def main() -> None:
         tag = f"kill-{time.time_ns()}"
         killed = asyncio.run(load(port, plans, bureau, requests=budget, seconds=seconds, tag=tag, kill=kill))
         kill_outcome = submissions_check(killed, tag, codes)
-        expected, kill_undelivered, waited = tasks_wait(kill_outcome.stored_ids, 30 + 60)
+        expected, kill_undelivered, kill_untried, waited = tasks_wait(kill_outcome.stored_ids, 30 + 60)
         workers_after = len(gunicorn_workers(server))
         print(f"# load average after the load: {os.getloadavg()[0]:.1f}", flush=True)
         if killed.errors:
@@ -563,7 +584,11 @@ def main() -> None:
         repeats = sum(n - 1 for (centre, _id), n in receiver.deliveries.items() if n > 1)
     print(f"load_centres: {len(plans)}")
     print(f"load_concurrency: {len(plans) * PER_CENTRE}")
-    print(f"# gunicorn: {WORKERS} {worker_class} workers x {threads} threads; 2 qclusters x 2 workers")
+    print(
+        f"# gunicorn: {WORKERS} {worker_class} workers x {threads} threads {' '.join(extra)}; 2 qclusters x 2 workers"
+    )
+    for route in ROUTES:
+        print(f"load_{route}_alone_ms: {statistics.median(alone.times[route] or [float('nan')]):.0f}")
     for route in ROUTES:
         print(f"load_{route}_rps: {statistics.median(len(r.times[route]) / r.seconds for r in runs):.1f}")
         print(f"load_{route}_p95_ms: {statistics.median(p95(r.times[route]) for r in runs):.0f}")
@@ -575,6 +600,7 @@ def main() -> None:
     print(f"load_lost_submissions: {sum(o.lost for o in outcomes)}")
     print(f"load_tasks_undelivered: {undelivered}")
     print(f"load_kill_at_s: {killed.killed_at if killed.killed_at is not None else float('nan'):.1f}")
+    print(f"load_kill_tasks_taken_at_kill: {killed.tasks_taken_at_kill}")
     print(f"load_kill_requests: {killed.requests}")
     print(f"load_kill_rps: {(killed.requests - len(killed.errors)) / killed.seconds:.1f}")
     print(f"load_kill_errors: {len(killed.errors)}")
@@ -584,6 +610,7 @@ def main() -> None:
     print(f"load_kill_unconfirmed_submissions: {kill_outcome.unconfirmed}")
     print(f"load_kill_tasks_expected: {expected}")
     print(f"load_kill_tasks_undelivered: {kill_undelivered}")
+    print(f"load_kill_tasks_never_tried: {kill_untried}")
     print(f"load_kill_tasks_wait_s: {waited:.0f}")
     print(f"load_kill_webhook_repeats: {repeats}")
     print(f"load_kill_workers_after: {workers_after}")
