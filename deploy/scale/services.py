@@ -2,7 +2,7 @@
 """The scale lane's servers on loopback: Redis and two PgBouncers in front of the lane's embedded PostgreSQL.
 
     deploy/scale/services.py start    # install (apt, as root, when missing), start; prints the variables to export
-    deploy/scale/services.py stop
+    deploy/scale/services.py stop     # Redis, the PgBouncers and the lane's PostgreSQL
     deploy/scale/services.py env      # the variables, without starting anything
 
 Redis (Debian's redis-server) listens on JUNXIU_SCALE_PORT (default 9710); PgBouncer (Debian's) in session mode on
@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,10 +180,23 @@ def _stop_pid(pidfile: Path) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def _stop_postgres() -> None:
+    """Stop the lane's embedded PostgreSQL (the next start takes a few seconds; its data stays for --reuse-db)."""
+    if not (PGDATA / "postmaster.pid").exists():
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs, when XDG_RUNTIME_DIR is unset
+        from pgserver import pg_ctl
+
+    owner = _owner_of(PGDATA).pw_name
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, **({"user": owner} if os.geteuid() == 0 else {}))
+
+
 def stop() -> None:
     for mode in POOLS:
         _stop_pid(BASE / f"pgbouncer-{mode}" / "pgbouncer.pid")
     _stop_pid(BASE / "redis" / "redis.pid")
+    _stop_postgres()
 
 
 def main(argv: list[str]) -> int:

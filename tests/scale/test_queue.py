@@ -133,8 +133,9 @@ def test_a_worker_killed_mid_send_on_redis_loses_its_tasks_and_the_periodic_task
                 "created_at = created_at - interval '6 minutes' WHERE key LIKE 'rkill:%%'"
             )
         clusters.append(scale_cluster_start(sms_file))
+        # The one task left on Redis runs and sends its delivery; then the periodic task queues the five lost ones.
+        wait_until(lambda: Task.objects.count() == 1)
         periodic = centre_task_enqueue(schema_name="huangpu", func="notifications.tasks.deliveries_due_send")
-        # The one task left on Redis runs first and sends its delivery; the periodic task queues the five lost ones.
         assert wait_until(lambda: Task.objects.filter(id=periodic).first()).result == 5
         wait_until(lambda: all(status != "queued" for status, _ in delivery_rows("rkill:").values()))
         wait_until(lambda: queue.queue_size() == 0 and Task.objects.count() == 1 + 1 + 5)
