@@ -425,3 +425,90 @@ def test_seventy_two_hours_without_contact_clear_the_phone_on_open(browser, cent
     assert page.locator("[data-empty]").text_content() == "手机上还没有数据：请在有网络时打开一次。"
     assert page.evaluate("FieldQueue.get('today')") is None
     context.close()
+
+
+ZOO = "field-app-zoo"
+
+
+@pytest.fixture
+def zoo(round_):
+    """A form of many kinds: an integer with a constraint, yes/no, several choices, a rating, a calculation, a note
+    and a repeat group with a required answer in each row."""
+    with schema_context("huangpu"):
+        FormDefinition.objects.filter(key=ZOO).delete()
+        form = form_create(title="外勤多题型", key=ZOO, purpose="other")
+        needs = [{"value": "meal", "label": "助餐"}, {"value": "clean", "label": "保洁"}]
+        add = form_field_add
+        add(form=form, name="cadre", field_type="cadre", label="军休干部", required=True)
+        add(
+            form=form,
+            name="guests",
+            field_type="integer",
+            label="来访人数",
+            constraint=". <= 5",
+            constraint_message="至多 5 人",
+        )
+        add(form=form, name="visited", field_type="yesno", label="是否见面")
+        add(form=form, name="needs", field_type="multichoice", label="需求", choices=needs)
+        add(form=form, name="mood", field_type="rating", label="精神状态")
+        add(form=form, name="seats", field_type="calculated", label="座位数", calculation="${guests} * 2")
+        add(form=form, name="tip", field_type="note", label="以下填写在场家属")
+        add(form=form, name="family", field_type="repeat", label="在场家属")
+        add(form=form, name="who", field_type="text", label="姓名", required=True, group="family")
+        add(form=form, name="age", field_type="integer", label="年龄", group="family")
+        form_publish(form=form)
+    connection.set_schema_to_public()
+    yield form
+    with schema_context("huangpu"):
+        Submission.objects.filter(form__key=ZOO).delete()
+        FormDefinition.objects.filter(key=ZOO).delete()
+    connection.set_schema_to_public()
+
+
+def test_a_form_of_every_kind_is_checked_on_the_phone_as_the_server_checks_it_and_lands_as_filled(
+    browser, centre_server, round_, zoo
+):
+    wang = round_["wang"]
+    context = browser.new_context(**PHONE)
+    page = sign_in(context, centre_server)
+    page.click(f'[data-form="{ZOO}"]')
+    ready(page, "form")
+    page.select_option('[data-field="cadre"] select', str(wang.pk))
+    page.fill('[data-field="guests"] input', "7")
+    assert page.locator('[data-field="seats"] output').text_content() == ""  # a refused answer counts for nothing
+    page.check('[data-field="visited"] input[value="yes"]')
+    page.check('[data-field="needs"] input[value="clean"]')
+    page.check('[data-field="needs"] input[value="meal"]')
+    page.check('[data-field="mood"] input[value="4"]')
+    assert page.locator('[data-field="tip"]').text_content() == "以下填写在场家属"
+    family = page.locator('[data-field="family"]')
+    family.locator("button", has_text="添加一行").click()
+    family.locator("button", has_text="添加一行").click()
+    rows = family.locator("[data-row]")
+    rows.nth(0).locator('[data-field="who"] input').fill("王小明")
+    rows.nth(0).locator('[data-field="age"] input').fill("45")
+    rows.nth(1).locator('[data-field="age"] input').fill("12")
+    page.click('button[type="submit"]')
+    # As the server would: the constraint's own message, and the name missing in the second row.
+    assert page.locator('[data-field="guests"] [data-error]').text_content() == "至多 5 人"
+    assert rows.nth(1).locator('[data-field="who"] [data-error]').text_content() == "此问题必须回答。"
+    assert rows.nth(0).locator('[data-field="who"] [data-error]').is_hidden()
+    page.fill('[data-field="guests"] input', "3")
+    assert page.locator('[data-field="seats"] output').text_content() == "6"
+    assert page.locator('[data-field="guests"] [data-error]').is_hidden()
+    rows.nth(1).locator('[data-field="who"] input').fill("王小红")
+    page.click('button[type="submit"]')
+    ready(page)
+    page.wait_for_selector("[data-pending]", state="hidden", timeout=20000)
+    with schema_context("huangpu"):
+        submission = Submission.objects.get(form=zoo)
+        assert submission.data == {
+            "cadre": wang.pk,
+            "guests": 3,
+            "visited": True,
+            "needs": ["meal", "clean"],
+            "mood": 4,
+            "seats": 6,
+            "family": [{"who": "王小明", "age": 45}, {"who": "王小红", "age": 12}],
+        }
+    context.close()
