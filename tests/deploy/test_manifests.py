@@ -116,6 +116,14 @@ def test_the_compose_file_runs_every_piece_and_migrates_first():
     assert r'server_name junxiu.example "~^(?<centre>[a-z][a-z0-9]{1,29})\.junxiu\.example$";' in nginx
 
 
+def test_the_edge_proxies_keep_readyz_to_the_probes():
+    """/readyz may name the database's address: the nginx in front answers 404 to it; the probes reach the pods."""
+    proxy = next(d for _n, d in _manifests() if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "junxiu-proxy")
+    compose = (CONTAINER / "nginx.conf").read_text(encoding="utf-8")
+    for where, text in [("compose", compose), ("k8s", proxy["data"]["default.conf"])]:
+        assert re.search(r"location = /readyz \{\s*return 404;\s*\}", text), where
+
+
 def _probe_paths() -> list[tuple[str, str]]:
     paths = []
     for where, _spec, container in _our_containers():
