@@ -210,6 +210,8 @@ def test_a_visit_filled_offline_with_a_photo_waits_and_is_sent_once_when_the_net
 
     # No network: a reload still opens the app, with the list and when it was last brought up to date.
     context.set_offline(True)
+    worker = context.service_workers[0]
+    assert worker.evaluate("fetch('/field/sw.js?probe').then((r) => r.status, () => 'no network')") == "no network"
     page.reload()
     ready(page)
     assert page.locator(f'[data-item="{item.pk}"] h3').text_content() == "外王德"
