@@ -118,15 +118,19 @@ def field_submission_accept(
     form = form_by_version_id(version_id=version_id)
     if form is None:
         raise NotFound
-    cadre = None
-    if cadre_id is not None:
-        cadre = cadre_served_by_id(cadre_id)
-        if cadre is None or not cadre_ids_visible(ids={cadre_id}, user=user):
-            raise _refused("cadre", _("This cadre is no longer served by the centre or not yours to visit."))
     if not isinstance(answers, dict):
         raise _refused("__all__", _("Answers must be given as named fields."))
-    answers, stored = _answers_with_files(version_schema(version_id), answers, files)
-    pending = [item for item in field_pending_items(user=user, today=today)]
+    schema = version_schema(version_id)
+    # The cadre it is about: the one named beside the answers, else the form's first cadre answer (as the admin's
+    # fill page links them); one transferred out or deceased meanwhile, or no longer the user's, refuses it.
+    subject = cadre_id if cadre_id is not None else _cadre_answer(schema, answers)
+    cadre = None
+    if subject is not None:
+        cadre = cadre_served_by_id(subject)
+        if cadre is None or not cadre_ids_visible(ids={subject}, user=user):
+            raise _refused("cadre", _("This cadre is no longer served by the centre or not yours to visit."))
+    answers, stored = _answers_with_files(schema, answers, files)
+    pending = field_pending_items(user=user, today=today)
     due_item = next((item for item in pending if item.pk == due_item_id), None)
     try:
         with transaction.atomic():
@@ -155,7 +159,6 @@ def field_submission_accept(
     except ValidationError:
         stored_files_discard(stored)
         raise
-    subject = cadre.pk if cadre is not None else _cadre_answer(version_schema(version_id), answers)
     mine = [
         item for item in pending if item is due_item or (item.subject_type == "cadre" and item.subject_id == subject)
     ]

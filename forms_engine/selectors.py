@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, F, Q, QuerySet, Subquery, Window
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -269,16 +271,18 @@ def cadre_submissions_latest(
     )
     if open_only:
         submissions = submissions.exclude(state="closed")
-    columns = ["cadre_id", "data__cadre", "created_at", "form__title"]
+    # The newest `per_cadre` of each cadre, counted in the database (a cadre called daily has years of records).
+    subject = Coalesce("cadre_id", Cast(KeyTextTransform("cadre", "data"), BigIntegerField()))
+    newest = Window(RowNumber(), partition_by=[subject], order_by=[F("created_at").desc(), F("pk").desc()])
+    columns = ["subject", "created_at", "form__title"]
     if date_field:
         columns.append(f"data__{date_field}")
-    rows = submissions.order_by("-created_at", "-pk").values_list(*columns)
+    rows = submissions.annotate(subject=subject, rank=newest).filter(rank__lte=per_cadre).values_list(*columns)
     found: dict[int, list[dict]] = {}
-    for cadre_id, answered, created, title, *day in rows.iterator(chunk_size=500):
-        subject = cadre_id or (answered if isinstance(answered, int) else None)
-        if subject is None or len(found.setdefault(subject, [])) >= per_cadre:
-            continue
-        found[subject].append({"date": _answer_day(day[0] if day else None, created), "form_title": title})
+    for cadre_id, created, title, *day in rows:
+        found.setdefault(cadre_id, []).append(
+            {"date": _answer_day(day[0] if day else None, created), "form_title": title}
+        )
     for entries in found.values():
         entries.sort(key=lambda entry: entry["date"], reverse=True)
     return found

@@ -41,6 +41,7 @@ if settings.DEBUG:  # in production the proxy serves media (deploy/nginx.conf)
     urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<schema>/<path:path>", centre_media_serve)]
 
 urlpatterns += [path("forms/", include("forms_engine.public_urls"))]
+urlpatterns += [path("field/", include("field.urls"))]  # the liaison's phone: the field app and its sync API
 urlpatterns += [
     path("display/", public_views.display_set, name="display"),
     path("search/", public_views.site_search, name="site_search"),

@@ -77,6 +77,8 @@ def public(path: str, reason: str, *, rightful: str = "anonymous", method: str =
 ADMIN = ("centre_admin",)
 ANY_STAFF = tuple(STAFF)
 CADRE_READERS = ("centre_admin", "caseworker", "health_officer", "viewer")
+WITH_ROLE = tuple(role for role in ROLES if role != "nobody")  # the field app: staff holding a role
+FIELD_DEVICE = "00000000-0000-4000-8000-00000000f1e1"
 
 CENTRE: dict[str, R] = {
     # Probes of the load balancer and Kubernetes (junxiu.health), answered on any host before anything else
@@ -282,6 +284,15 @@ CENTRE: dict[str, R] = {
     "forms/<slug:key>/done/<str:receipt>/": public(
         "/forms/{public_form_key}/done/{receipt}/", "the receipt page of a public form"
     ),
+    # the field app (the liaison's phone): the shell and its API for staff with a role; its worker and manifest are
+    # code and a description of the app, no data
+    "field/": r("/field/", "caseworker", *WITH_ROLE),
+    "field/sw.js": public("/field/sw.js", "the field app's service worker: code, no data"),
+    "field/manifest.webmanifest": public("/field/manifest.webmanifest", "the field app's web app manifest: no data"),
+    "field/api/devices/": r("/field/api/devices/", "caseworker", *WITH_ROLE, method="POST", data={"payload": "{}"}),
+    "field/api/today/": r(f"/field/api/today/?device={FIELD_DEVICE}", "caseworker", *WITH_ROLE),
+    "field/api/ping/": r(f"/field/api/ping/?device={FIELD_DEVICE}", "caseworker", *WITH_ROLE),
+    "field/api/submissions/": r("/field/api/submissions/", "caseworker", *WITH_ROLE, method="POST", data={}),
     "display/": public("/display/", "the large-text display preference of the public site"),
     "search/": public("/search/?q=通知", "search of the public site"),
     "cadre/login/": public("/cadre/login/", "the cadre's log-in"),
