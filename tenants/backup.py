@@ -216,6 +216,8 @@ def centre_backup(*, code: str, path: Path | str) -> BackupMade:
     started = time.perf_counter()
     _refuse_on_citus()
     path = Path(path)
+    if not path.parent.is_dir():
+        raise BackupError(_("The folder %(folder)s does not exist.") % {"folder": path.parent})
     centre = Centre.objects.filter(schema_name=code, kind=Centre.Kind.CENTRE).first()
     if centre is None or not schema_exists(code):
         raise BackupError(_("No centre with the code “%(code)s”.") % {"code": code})
@@ -251,7 +253,12 @@ def centre_backup(*, code: str, path: Path | str) -> BackupMade:
         (Path(work) / PUBLIC).write_bytes(public)
         members: list[tuple[str, Path]] = [(DUMP, dump), (PUBLIC, Path(work) / PUBLIC)]
         for prefix, folder in _folders(code).items():
-            members.extend((prefix + name, file) for name, file in _files(folder))
+            for name, file in _files(folder):
+                # A copy is what is summed and stored: a file changed meanwhile cannot disagree with its checksum.
+                copied = Path(work) / (prefix + name)
+                copied.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, copied)
+                members.append((prefix + name, copied))
         manifest = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -285,6 +292,8 @@ def centre_backup(*, code: str, path: Path | str) -> BackupMade:
                         archive.addfile(info, stream)
             partial.chmod(0o600)
             os.replace(partial, path)
+        except OSError as exc:
+            raise BackupError(_("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from exc
         finally:
             partial.unlink(missing_ok=True)
     return BackupMade(path=path, size=path.stat().st_size, seconds=time.perf_counter() - started, manifest=manifest)

@@ -181,7 +181,7 @@ def member_bytes(archive: tarfile.TarFile, name: str) -> bytes:
     return stream.read()
 
 
-def test_the_backup_holds_what_belongs_to_the_centre(committed):
+def test_the_backup_holds_what_belongs_to_the_centre(committed, tmp_path):
     path, backed_up = committed
     with tarfile.open(path) as archive:
         names = archive.getnames()
@@ -207,6 +207,14 @@ def test_the_backup_holds_what_belongs_to_the_centre(committed):
         f"{SOURCE}:sweep",
     ]
     assert len(backed_up["cadres"]) == 3 and len(backed_up["answers"]) == 2
+
+    with translation.override("zh-hans"), pytest.raises(CommandError) as nowhere:
+        call_command("centre_backup", SOURCE, str(tmp_path / "missing" / "x.tar"))
+    assert str(nowhere.value) == f"文件夹 {tmp_path / 'missing'} 不存在。"
+    with translation.override("zh-hans"), pytest.raises(CommandError) as unknown:
+        call_command("centre_backup", "nosuch", str(tmp_path / "x.tar"))
+    assert str(unknown.value) == "没有代码为“nosuch”的中心。"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_restore_brings_back_the_data_and_files_as_backed_up(committed):
