@@ -29,6 +29,7 @@ from tests.conftest import PASSWORD, make_user
 from tests.registry.conftest import new_cadre
 
 USER, HOME, KEY = "field-liaison", "外勤测试休养所", "field-app-visit"
+OTHER = "field-liaison-2"
 PHONE = {"viewport": {"width": 360, "height": 640}, "locale": "zh-CN", "is_mobile": True, "has_touch": True}
 # How many rows the app keeps in IndexedDB, read with the browser's own API (the log-in page has no idb-keyval).
 IDB_COUNT = """() => new Promise((resolve) => {
@@ -58,8 +59,8 @@ def _clean() -> None:
     from registry.models import AccessLog
 
     cadres = list(Cadre.objects.filter(rest_home__name=HOME).values_list("pk", flat=True))
-    FieldSubmission.objects.filter(user__username=USER).delete()
-    FieldDevice.objects.filter(user__username=USER).delete()
+    FieldSubmission.objects.filter(user__username__in=[USER, OTHER]).delete()
+    FieldDevice.objects.filter(user__username__in=[USER, OTHER]).delete()
     Submission.objects.filter(form__key=KEY).delete()
     DueItem.objects.filter(rule__key=KEY).delete()
     ReminderRule.objects.filter(key=KEY).delete()
@@ -67,10 +68,10 @@ def _clean() -> None:
     Cadre.objects.filter(pk__in=cadres).delete()
     Staff.objects.filter(user__username=USER).delete()
     RestHome.objects.filter(name=HOME).delete()
-    AccessLog.objects.filter(username=USER).delete()
-    LoginLog.objects.filter(username=USER).delete()
-    AccessAttempt.objects.filter(username=USER).delete()
-    get_user_model().objects.filter(username=USER).delete()
+    AccessLog.objects.filter(username__in=[USER, OTHER]).delete()
+    LoginLog.objects.filter(username__in=[USER, OTHER]).delete()
+    AccessAttempt.objects.filter(username__in=[USER, OTHER]).delete()
+    get_user_model().objects.filter(username__in=[USER, OTHER]).delete()
 
 
 @pytest.fixture
@@ -135,11 +136,11 @@ def round_(committed_db, centre_server):
     connection.set_schema_to_public()
 
 
-def sign_in(context, centre_server):
-    page = context.new_page()
+def sign_in(context, centre_server, username: str = USER, page=None):
+    page = page or context.new_page()
     page.goto(centre_server.url("huangpu", "/field/"))
     page.wait_for_url(re.compile(r"/admin/login/"))
-    page.fill('input[name="username"]', USER)
+    page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', PASSWORD)
     page.click('button[type="submit"]')
     page.wait_for_url(re.compile(r"/field/$"))
@@ -161,16 +162,18 @@ def worker_ready(page) -> None:
     raise AssertionError("the service worker did not keep the shell")
 
 
+def expect_pending(page, text: str) -> None:
+    """The count of records waiting on the phone reads `text` (it is redrawn a moment after the queue changes)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-pending]")).to_have_text(text)
+
+
 def big_photo() -> bytes:
     """A 12-megapixel-like photo (4000 × 3000, noisy so that JPEG keeps it big)."""
     data = io.BytesIO()
     Image.effect_noise((4000, 3000), 60).convert("RGB").save(data, "JPEG", quality=95)
     return data.getvalue()
-
-
-def pending(page) -> str:
-    link = page.locator("[data-pending]")
-    return link.text_content().strip() if link.is_visible() else ""
 
 
 def test_a_visit_filled_offline_with_a_photo_waits_and_is_sent_once_when_the_network_is_back(
@@ -244,7 +247,7 @@ def test_a_visit_filled_offline_with_a_photo_waits_and_is_sent_once_when_the_net
 
     # Queued on the phone: the count, the item marked, the photo resized there (long side 1600 px, JPEG).
     ready(page)
-    assert pending(page) == "1 条待上传"
+    expect_pending(page, "1 条待上传")
     assert page.locator(f'[data-item="{item.pk}"] a[data-fill]').count() == 0
     stored = page.evaluate(
         """() => FieldQueue.list().then(async (entries) => {
@@ -311,7 +314,7 @@ def test_the_same_queue_sent_twice_and_from_two_tabs_at_once_is_stored_once(brow
     # Queued offline in the first tab; back online, both tabs send at once (and the app itself on `online`).
     context.set_offline(True)
     entry = first.evaluate(QUEUE_ONE, [version, wang.pk, today.isoformat()])
-    assert pending(first) == "1 条待上传"
+    expect_pending(first, "1 条待上传")
     context.set_offline(False)
     for tab in (first, second):  # both started before either is awaited
         tab.evaluate("() => { window.sending = FieldQueue.sendAll(); }")
@@ -344,7 +347,7 @@ def test_a_refused_visit_shows_the_reason_stays_on_the_phone_and_is_sent_once_co
     page.fill('[data-field="hospital_name"] input', "华山医院")
     page.click('button[type="submit"]')
     ready(page)
-    assert pending(page) == "1 条待上传"
+    expect_pending(page, "1 条待上传")
 
     # Meanwhile the cadre was transferred out: the server refuses, the phone keeps the record with the reason.
     with schema_context("huangpu"):
@@ -352,7 +355,7 @@ def test_a_refused_visit_shows_the_reason_stays_on_the_phone_and_is_sent_once_co
     connection.set_schema_to_public()
     context.set_offline(False)
     page.wait_for_selector(".fa-pending--refused", timeout=20000)
-    assert pending(page) == "1 条待上传（1 条被退回）"
+    expect_pending(page, "1 条待上传（1 条被退回）")
     page.click("[data-pending]")
     ready(page, "queue")
     reason = "这位军休干部已不在本中心服务，或不由你联系。"
@@ -414,6 +417,19 @@ def test_a_phone_signed_out_by_its_user_or_remotely_by_the_centre_holds_nothing(
         get_user_model().objects.filter(username="field-admin").delete()
 
 
+def test_another_user_signing_in_on_the_phone_finds_nothing_of_the_last_ones(browser, centre_server, round_):
+    context = browser.new_context(**PHONE)
+    page = sign_in(context, centre_server)
+    assert page.locator("[data-item]").count() == 1
+    context.clear_cookies()  # the liaison's session ended without signing out in the app
+    make_user("huangpu", OTHER, groups=(role_group_name(Role.CASEWORKER),))
+    sign_in(context, centre_server, OTHER, page)
+    assert page.locator("[data-item]").count() == 0
+    assert page.evaluate("FieldQueue.get('owner')") == OTHER
+    assert "外王德" not in page.evaluate("FieldQueue.get('today').then((t) => JSON.stringify(t))")
+    context.close()
+
+
 def test_seventy_two_hours_without_contact_clear_the_phone_on_open(browser, centre_server, round_):
     context = browser.new_context(**PHONE)
     page = sign_in(context, centre_server)
@@ -422,7 +438,7 @@ def test_seventy_two_hours_without_contact_clear_the_phone_on_open(browser, cent
     page.evaluate(f"FieldQueue.set('last_contact', Date.now() - {three_days})")
     context.set_offline(True)
     page.reload()
-    ready(page)
+    ready(page, "empty")
     assert page.locator("[data-notice]").text_content().startswith("应用已有 72 小时")
     assert page.locator("[data-empty]").text_content() == "手机上还没有数据：请在有网络时打开一次。"
     assert page.evaluate("FieldQueue.get('today')") is None

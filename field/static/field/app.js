@@ -190,7 +190,7 @@
     var data = state.data;
     if (!data) {
       main.replaceChildren(noticeElement() || "", h("p", { className: "fa-notice", "data-empty": "", text: state.offline ? T.not_loaded : T.loading }));
-      main.setAttribute("data-ready", "today");
+      main.setAttribute("data-ready", "empty");
       return Promise.resolve();
     }
     return queuedItems().then(function (queued) {
@@ -795,7 +795,7 @@
 
   function onMessage(message) {
     var data = message.data || {};
-    if (data.type === "wiped" && !state.wiped && data.reason !== "stale") {
+    if (data.type === "wiped" && !state.wiped && data.reason !== "stale" && data.reason !== "owner") {
       wiped(data.reason === "revoked" ? T.revoked : T.cleared);
     } else if (data.type === "queue" || data.type === "sent") {
       showPending();
@@ -844,6 +844,11 @@
     });
     Q.stale().then(function (isStale) {
       if (isStale) return Q.wipe("stale").then(function () { notice(T.stale, "error"); });
+    }).then(function () {
+      // Another user signed in on this phone (the last one's session ended without signing out): nothing of theirs.
+      return Q.get("owner").then(function (owner) {
+        if (owner && owner !== config.user) return Q.wipe("owner");
+      }).then(function () { return Q.set("owner", config.user); });
     }).then(function () {
       return Promise.all([loadStored(), Q.set("csrf", csrf())]);
     }).then(function () {
