@@ -11,6 +11,9 @@ Prints, one per line (medians of --runs runs):
                           network is back (the app sends on `online`, the worker on Background Sync), s (goal <= 10)
   field_sync_duplicates   submissions stored beyond the 50 after the same 50 entries are queued and sent again, from
                           two tabs at once (goal 0)
+  field_sync_50_direct_s  the same 50 records POSTed from Python, three at a time: what the server alone takes
+  field_sync_over_direct  field_sync_50_s over it, in the same run (what the phone's side adds; a shared machine
+                          moves both times, less so their ratio)
 The machine is shared (2 cores, other suites running): the times are noisy; the duplicates count is exact.
 Run: .venv/bin/python bench/field.py [--runs 3]
 """
@@ -21,13 +24,17 @@ import argparse
 import base64
 import datetime as dt
 import gzip
+import http.client
 import io
+import json
 import os
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +171,48 @@ def wait_empty(page, timeout: float = 120) -> None:
     raise SystemExit("the queue was not sent")
 
 
+def direct_sync_s(port: int, cookies: list[dict], device: str, version: int, cadre: int, photo: bytes) -> float:
+    """The same 50 records POSTed straight from here, three at a time as the app does: the server's own floor."""
+    jar = {c["name"]: c["value"] for c in cookies}
+    headers = {
+        "Host": f"{CENTRE}.localhost:{port}",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in jar.items()),
+        "X-CSRFToken": jar["csrftoken"],
+        "Content-Type": "multipart/form-data; boundary=benchfield",
+    }
+    day = timezone.localdate().isoformat()
+
+    def post(i: int) -> int:
+        payload = {
+            "client_key": str(uuid.uuid4()),
+            "device_id": device,
+            "version_id": version,
+            "cadre_id": cadre,
+            "answers": {"cadre": str(cadre), "visit_type": "home", "visit_date": day},
+            "filled_at": timezone.now().isoformat(),
+        }
+        body = (
+            b'--benchfield\r\nContent-Disposition: form-data; name="payload"\r\n\r\n'
+            + json.dumps(payload).encode()
+            + b'\r\n--benchfield\r\nContent-Disposition: form-data; name="photo"; filename="photo.jpg"\r\n'
+            + b"Content-Type: image/jpeg\r\n\r\n"
+            + photo
+            + b"\r\n--benchfield--\r\n"
+        )
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("POST", "/field/api/submissions/", body=body, headers=headers)
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = list(pool.map(post, range(RECORDS)))
+    elapsed = time.perf_counter() - started
+    assert statuses == [201] * RECORDS, statuses
+    return elapsed
+
+
 def submissions() -> int:
     with schema_context(CENTRE):
         return Submission.objects.filter(form__key=FORM).count()
@@ -184,7 +233,13 @@ def run_browser(port: int, runs: int) -> dict[str, list[float]]:
         form = FormDefinition.objects.get(key=FORM)
         version, cadre = form.current_version_id, Cadre.objects.filter(rest_home__name=HOME).order_by("pk").first().pk
     photo, today = photo_b64(), timezone.localdate().isoformat()
-    figures: dict[str, list[float]] = {"field_open_offline_ms": [], "field_sync_50_s": [], "field_sync_duplicates": []}
+    figures: dict[str, list[float]] = {
+        "field_open_offline_ms": [],
+        "field_sync_50_s": [],
+        "field_sync_duplicates": [],
+        "field_sync_50_direct_s": [],
+        "field_sync_over_direct": [],
+    }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         for _ in range(runs):
@@ -234,6 +289,12 @@ def run_browser(port: int, runs: int) -> dict[str, list[float]]:
                 tab.evaluate("window.benchSend")
             wait_empty(page)
             figures["field_sync_duplicates"].append(submissions() - RECORDS)
+
+            # The server's floor for the same 50, measured right after (the machine is shared: the ratio counts).
+            device = page.evaluate("FieldQueue.get('device')")
+            direct = direct_sync_s(port, context.cookies(), device, version, cadre, base64.b64decode(photo))
+            figures["field_sync_50_direct_s"].append(direct)
+            figures["field_sync_over_direct"].append(figures["field_sync_50_s"][-1] / direct)
             context.close()
         browser.close()
     forget_submissions()
@@ -260,6 +321,8 @@ def main() -> None:
     print(f"field_open_offline_ms: {statistics.median(figures['field_open_offline_ms']):.0f}")
     print(f"field_sync_50_s: {statistics.median(figures['field_sync_50_s']):.2f}")
     print(f"field_sync_duplicates: {max(figures['field_sync_duplicates']):.0f}")
+    print(f"field_sync_50_direct_s: {statistics.median(figures['field_sync_50_direct_s']):.2f}")
+    print(f"field_sync_over_direct: {statistics.median(figures['field_sync_over_direct']):.2f}")
 
 
 if __name__ == "__main__":
