@@ -50,6 +50,7 @@ restarted:
   load_kill_workers_after          gunicorn workers alive at the end (4: the killed one was replaced)
 Uses its own database on the embedded server (junxiu_benchload) and its own centres, benchload01…benchload16,
 made once and kept (the first run takes a few minutes more); the submissions of earlier runs are deleted first.
+Figures and what limits them: deploy/README.md, "Load on one machine".
 Run: .venv/bin/python bench/load.py [--quick] [--runs 1] [--seconds 40] [--requests 4000]
      [--sync | --worker-connections N]   (4 sync workers; gthread workers each holding at most N connections)
 """
