@@ -41,8 +41,9 @@ class FieldSubmission(models.Model):
     """A submission sent from a phone, by the key the phone made for it: a repeat answers with the first receipt."""
 
     client_key = models.UUIDField(_("key made on the device"), unique=True)
-    device = models.ForeignKey(FieldDevice, verbose_name=_("device"), on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The record of a key goes with its device and user (a login deleted); the submission itself stays.
+    device = models.ForeignKey(FieldDevice, verbose_name=_("device"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     submission = models.OneToOneField("forms_engine.Submission", on_delete=models.CASCADE, related_name="field_receipt")
     receipt = models.CharField(_("receipt number"), max_length=12)
     due_item = models.ForeignKey(

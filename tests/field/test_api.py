@@ -550,3 +550,13 @@ def test_today_asks_the_database_as_often_for_3_items_as_for_33(round_):
     body = today_of(phone).json()
     assert (len(body["items"]), len(body["cadres"])) == (33, 32)
     assert many == few, (few, many)
+
+
+def test_a_deleted_login_takes_its_devices_and_keys_with_it_and_its_submissions_stay(round_):
+    today, wang, form = round_["today"], round_["wang"], round_["form"]
+    phone = signed_in("huangpu", "liaison")
+    assert send(phone, visit_payload(cadre=wang, version_id=form.current_version_id, day=today)).status_code == 201
+    with schema_context("huangpu"):
+        round_["liaison"].user.delete()
+        assert (FieldDevice.objects.count(), FieldSubmission.objects.count()) == (0, 0)
+        assert list(Submission.objects.filter(form=form).values_list("cadre_id", "created_by")) == [(wang.pk, None)]
