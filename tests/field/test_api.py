@@ -425,6 +425,16 @@ def test_a_refused_submission_says_why_in_chinese_and_stores_nothing(round_):
     hospital = send(phone, visit_payload(cadre=wang, version_id=version, day=today, visit_type="hospital"))
     assert (hospital.status_code, hospital.json()["errors"]) == (422, {"hospital_name": ["此问题必须回答。"]})
     with schema_context("huangpu"):
+        form_field_add(form=form, name="photo", field_type="file", label="照片")
+        with_photo = form_publish(form=form).pk
+    not_a_photo = io.BytesIO(b"not a picture at all")
+    not_a_photo.name = "photo.jpg"
+    bad_photo = send(phone, visit_payload(cadre=wang, version_id=with_photo, day=today), {"photo": not_a_photo})
+    assert (bad_photo.status_code, bad_photo.json()) == (
+        422,
+        {"message": "未被接受：文件内容与其类型不符。", "errors": {"photo": ["文件内容与其类型不符。"]}},
+    )
+    with schema_context("huangpu"):
         Cadre.objects.filter(pk=wang.pk).update(state=Cadre.State.TRANSFERRED)
     moved = send(phone, visit_payload(cadre=wang, version_id=version, day=today))
     assert moved.status_code == 422
