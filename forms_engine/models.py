@@ -147,6 +147,9 @@ class Submission(models.Model):
     channel = models.CharField(_("channel"), max_length=20, default="admin")  # admin, api, public, field
     # Why a person should look at it before it counts as usual (e.g. filled offline in a version since replaced).
     review_reason = models.CharField(_("to be reviewed"), max_length=200, blank=True)
+    # Set by the public form (one per page shown, bound to the browser): a retried POST finds the submission stored
+    # by the first instead of storing another. The field app keeps its own key on field.FieldSubmission.
+    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

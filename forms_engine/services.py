@@ -641,8 +641,12 @@ def submission_create(
     cadre=None,
     channel: str = "admin",
     version_id: int | None = None,
+    client_key: str | None = None,
 ) -> Submission:
     """Validate and store answers against the form's current version; the public side never answers staff fields.
+
+    `client_key`: unique per submission (the public form's retry key); a second one with the same key raises
+    IntegrityError, also when both arrive at once.
 
     `version_id`: the version the answers were filled in (a phone that was offline while the form was republished
     or withdrawn); they are kept pinned to it, and flagged for review when it is no longer the current one.
@@ -680,6 +684,7 @@ def submission_create(
         created_by=user if getattr(user, "pk", None) else None,
         channel=channel,
         review_reason=review_reason,
+        client_key=client_key or None,
     )
     if form.has_webhooks:
         submission_webhooks_queue(submission=submission, event=FormWebhook.Event.CREATED)
