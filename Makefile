@@ -71,13 +71,15 @@ test-citus: install
 # The scale lane: Debian's Redis and PgBouncer (apt when missing; root on a fresh machine, as CI is) on loopback,
 # var/scale/, ports 9710 (Redis), 9711 (PgBouncer, session pooling) and 9712 (transaction pooling), in front of the
 # lane's own embedded PostgreSQL (var/pgtest-scale); against them tests/scale: django-q2 on Redis with real qclusters
-# SIGKILLed mid-task, the cache on Redis, PgBouncer's pooling modes. The servers are stopped when the tests end.
+# SIGKILLed mid-task, the cache on Redis, PgBouncer's pooling modes; and the page cache's own tests, on Redis. The
+# servers (and the lane's PostgreSQL) are stopped when the tests end.
+SCALE_TESTS := tests/scale tests/content/test_page_cache.py
 SCALE_PGDATA ?= $(CURDIR)/var/pgtest-scale
 test-scale: install
 	@export JUNXIU_PGDATA=$(SCALE_PGDATA); \
 	variables="$$($(BIN)/python deploy/scale/services.py start)" || exit 1; \
 	set -a; eval "$$variables"; set +a; \
-	$(BIN)/pytest --reuse-db tests/scale $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/pytest --reuse-db $(SCALE_TESTS) $(PYTEST_ARGS); status=$$?; \
 	$(BIN)/python deploy/scale/services.py stop; exit $$status
 
 # Known vulnerabilities in requirements.lock (pip-audit); offline it says "audit skipped" and exits 0.
