@@ -149,9 +149,11 @@ def field_submission_accept(
     except IntegrityError:
         # The same key came in twice at once: the other request stored it first; this one answers with its receipt.
         stored_files_discard(stored)
-        known = FieldSubmission.objects.filter(client_key=client_key, user=user).select_related("submission").first()
+        known = FieldSubmission.objects.filter(client_key=client_key).select_related("submission").first()
         if known is None:
             raise
+        if known.user_id != user.pk:
+            raise NotFound from None
         return Accepted(receipt=known, created=False, closed=set())
     except PermissionDenied:
         stored_files_discard(stored)

@@ -6,6 +6,7 @@ rest home get none of it."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import threading
@@ -308,8 +309,9 @@ def test_a_visit_with_a_photo_lands_once_clears_its_item_and_a_repeat_answers_wi
 
 
 def test_the_same_key_sent_from_two_connections_at_once_is_stored_once():
-    """Real concurrency: committed rows, two connections released together; one row, the same receipt for both."""
-    from field.services import device_register, field_submission_accept
+    """Real concurrency: committed rows, two connections released together; one row, the same receipt for both; and
+    another user's request with the same key at the same moment is refused, never given the receipt."""
+    from field.services import NotFound, device_register, field_submission_accept
     from tenants.services import centre_user_ensure
 
     made: dict = {}
@@ -331,6 +333,10 @@ def test_the_same_key_sent_from_two_connections_at_once_is_stored_once():
             username="field-race", password=PASSWORD, groups=(role_group_name(Role.CASEWORKER),)
         )
         made["device"], _created = device_register(user=made["user"], device_id=uuid.uuid4())
+        made["other"] = centre_user_ensure(
+            username="field-race-2", password=PASSWORD, groups=(role_group_name(Role.CASEWORKER),)
+        )
+        made["other_device"], _created = device_register(user=made["other"], device_id=uuid.uuid4())
         form = form_create(title="外勤并发测试", key="field-race", purpose="survey")
         form_field_add(form=form, name="note", field_type="text", label="备注")
         made["version"] = form_publish(form=form).pk
@@ -341,27 +347,40 @@ def test_the_same_key_sent_from_two_connections_at_once_is_stored_once():
     key = uuid.uuid4()
     results: list = []
     try:
-        for _round in range(3):
+        for _round in range(4):
             key = uuid.uuid4()
             barrier = threading.Barrier(2)
             round_results: list = []
 
-            def accept(barrier=barrier, round_results=round_results, key=key):
+            def accept(barrier=barrier, round_results=round_results, key=key, who="user", device="device"):
                 barrier.wait(timeout=10)
-                accepted = field_submission_accept(
-                    user=made["user"],
-                    device=made["device"],
-                    client_key=key,
-                    version_id=made["version"],
-                    answers={"note": "并发"},
-                )
+                try:
+                    accepted = field_submission_accept(
+                        user=made[who],
+                        device=made[device],
+                        client_key=key,
+                        version_id=made["version"],
+                        answers={"note": "并发"},
+                    )
+                except NotFound:
+                    round_results.append(("refused", who))
+                    return
                 round_results.append((accepted.created, accepted.receipt.receipt))
 
-            threads = [threading.Thread(target=lambda: in_thread(accept)) for _ in range(2)]
+            # Rounds 0-2: the same user twice; round 3: the same key from another user at the same moment.
+            people = [("user", "device"), ("other", "other_device") if _round == 3 else ("user", "device")]
+            threads = [
+                threading.Thread(target=in_thread, args=(functools.partial(accept, who=who, device=device),))
+                for who, device in people
+            ]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=60)
+            if _round == 3:
+                outcomes = sorted(str(first) for first, _second in round_results)
+                assert outcomes == ["True", "refused"], round_results  # stored once, the other user told nothing
+                continue
             assert sorted(created for created, _receipt in round_results) == [False, True]
             assert round_results[0][1] == round_results[1][1]
             results.append(round_results)
@@ -369,19 +388,22 @@ def test_the_same_key_sent_from_two_connections_at_once_is_stored_once():
         def count():
             made["rows"] = (
                 Submission.objects.filter(form=made["form"]).count(),
-                FieldSubmission.objects.filter(user=made["user"]).count(),
+                FieldSubmission.objects.filter(user__in=[made["user"], made["other"]]).count(),
             )
 
         in_thread(count)
-        assert made["rows"] == (3, 3)
+        assert made["rows"] == (4, 4)
     finally:
 
         def cleanup():
-            FieldSubmission.objects.filter(user=made["user"]).delete()
-            Submission.objects.filter(form=made["form"]).delete()
-            FieldDevice.objects.filter(user=made["user"]).delete()
-            made["form"].delete()
-            made["user"].delete()
+            users = [made[who] for who in ("user", "other") if who in made]
+            FieldSubmission.objects.filter(user__in=users).delete()
+            if "form" in made:
+                Submission.objects.filter(form=made["form"]).delete()
+                made["form"].delete()
+            FieldDevice.objects.filter(user__in=users).delete()
+            for user in users:
+                user.delete()
 
         in_thread(cleanup)
 
