@@ -474,6 +474,8 @@ def zoo(round_):
         add(form=form, name="family", field_type="repeat", label="在场家属")
         add(form=form, name="who", field_type="text", label="姓名", required=True, group="family")
         add(form=form, name="age", field_type="integer", label="年龄", group="family")
+        add(form=form, name="sign", field_type="file", label="家属签名", options={"accept": "jpg png"})
+        add(form=form, name="report", field_type="file", label="病历", options={"accept": "pdf", "max_mb": 1})
         form_publish(form=form)
     connection.set_schema_to_public()
     yield form
@@ -515,6 +517,28 @@ def test_a_form_of_every_kind_is_checked_on_the_phone_as_the_server_checks_it_an
     assert page.locator('[data-field="seats"] output').text_content() == "6"
     assert page.locator('[data-field="guests"] [data-error]').is_hidden()
     rows.nth(1).locator('[data-field="who"] input').fill("王小红")
+    # A file the field does not take is refused on the phone with the server's words; a PDF is kept as it is.
+    report = page.locator('[data-field="report"]')
+    assert report.locator('input[type="file"]').get_attribute("accept") == ".pdf"
+    report.locator('input[type="file"]').set_input_files(
+        {"name": "scan.jpg", "mimeType": "image/jpeg", "buffer": big_photo()[:4000]}
+    )
+    assert report.locator("[data-file-error]").text_content() == "不接受这种文件；允许：pdf。"
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    report.locator('input[type="file"]').set_input_files(
+        {"name": "病历.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    )
+    page.wait_for_selector('[data-field="report"] .fa-file-name:not([hidden])')
+    assert report.locator("[data-file-error]").is_hidden()
+    # A signature drawn on the screen instead of a photo.
+    sign = page.locator('[data-field="sign"]')
+    sign.locator("button[data-sign]").click()
+    box = sign.locator("canvas").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 30)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(box["x"] + 20 + step * 20, box["y"] + 30 + (step % 3) * 25)
+    page.mouse.up()
     page.click('button[type="submit"]')
     ready(page)
     page.wait_for_selector("[data-pending]", state="hidden", timeout=20000)
@@ -528,5 +552,14 @@ def test_a_form_of_every_kind_is_checked_on_the_phone_as_the_server_checks_it_an
             "mood": 4,
             "seats": 6,
             "family": [{"who": "王小明", "age": 45}, {"who": "王小红", "age": 12}],
+            "sign": submission.data["sign"],
+            "report": submission.data["report"],
         }
+        sign, report = submission.data["sign"], submission.data["report"]
+        assert (sign["name"], sign["content_type"], report["content_type"], report["size"]) == (
+            "sign.jpg",
+            "image/jpeg",
+            "application/pdf",
+            len(pdf),
+        )
     context.close()

@@ -14,6 +14,8 @@
   var WEEK = 7 * 24 * 3600 * 1000;
   var MAX_SIDE = 1600, QUALITY = 0.8, PREVIEW_SIDE = 480;
   var SELECT_WIDGETS = ["select", "list", "minimal"];
+  var FILE_KINDS = ["jpg", "jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx"];  // forms_engine.rendering.FILE_KINDS
+  var DEFAULT_MAX_MB = 10;
   var main = document.getElementById("fa-main");
   var statusBar = document.querySelector("[data-status]");
   var pendingLink = document.querySelector("[data-pending]");
@@ -42,7 +44,8 @@
   }
 
   function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, key) {
+    return template.replace(/\{(\w+)\}|%\((\w+)\)s/g, function (all, brace, percent) {
+      var key = brace || percent;
       return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
     });
   }
@@ -308,8 +311,10 @@
     } else if (type === "file") {
       wrapper.append(labelOf(spec, id), help || "");
       var holder = { file: files ? files[spec.name] || null : null };
+      var kinds = allowedKinds(spec), limit = Number(options.max_mb || DEFAULT_MAX_MB);
       var preview = h("img", { className: "fa-photo", alt: "", hidden: true });
       var fileName = h("p", { className: "fa-file-name", hidden: true });
+      var refusal = h("p", { className: "fa-error", "data-file-error": "", hidden: true });
       var showFile = function () {
         var file = holder.file;
         preview.hidden = !(file && file.preview);
@@ -317,26 +322,40 @@
         fileName.hidden = !file || !!file.preview;
         fileName.textContent = file ? file.name : "";
       };
-      if (options.widget === "signature") {
-        wrapper.appendChild(signaturePad(holder, showFile, spec.name));
-      } else {
-        var picker = h("input", { type: "file", id: id, name: name, className: "fa-control", accept: acceptOf(spec), "aria-describedby": id + "-hint" });
-        wrapper.appendChild(h("p", { className: "fa-help", id: id + "-hint", text: T.photo }));
-        picker.addEventListener("change", function () {
-          var chosenFile = picker.files && picker.files[0];
-          if (!chosenFile) return;
-          picker.disabled = true;
-          shrink(chosenFile, spec.name).then(function (stored) {
-            holder.file = stored;
-            showFile();
-          }).finally(function () {
-            picker.disabled = false;
-            wrapper.dispatchEvent(new Event("change", { bubbles: true }));
-          });
+      var changed = function () { wrapper.dispatchEvent(new Event("change", { bubbles: true })); };
+      var picker = h("input", { type: "file", id: id, name: name, className: "fa-control", accept: kinds.map(function (k) { return "." + k; }).join(","), "aria-describedby": id + "-hint" });
+      wrapper.appendChild(h("p", { className: "fa-help", id: id + "-hint", text: T.photo }));
+      picker.addEventListener("change", function () {
+        var chosenFile = picker.files && picker.files[0];
+        if (!chosenFile) return;
+        picker.disabled = true;
+        refusal.hidden = true;
+        (kinds.indexOf("jpg") >= 0 ? shrink(chosenFile, spec.name) : Promise.resolve(asIs(chosenFile))).then(function (stored) {
+          // Refused here as the server would refuse it (forms_engine.rendering._store_file), so it is not queued.
+          var extension = stored.name.indexOf(".") >= 0 ? stored.name.split(".").pop().toLowerCase() : "";
+          var problem = kinds.indexOf(extension) < 0 ? fill(T.file_kind, { kinds: kinds.join(", ") })
+            : stored.size > limit * 1024 * 1024 ? fill(T.file_size, { mb: String(limit) }) : "";
+          refusal.textContent = problem;
+          refusal.hidden = !problem;
+          holder.file = problem ? null : stored;
+          if (problem) picker.value = "";
+          showFile();
+        }).finally(function () {
+          picker.disabled = false;
+          changed();
         });
-        wrapper.appendChild(picker);
+      });
+      wrapper.appendChild(picker);
+      if (kinds.indexOf("jpg") >= 0) {
+        // A signature on the screen instead of a photo (the cadre or the family signs the visit).
+        var pad = signaturePad(holder, showFile, spec.name);
+        pad.hidden = true;
+        wrapper.appendChild(h("button", { type: "button", className: "fa-button fa-button--quiet", "data-sign": "", text: T.sign, onclick: function () {
+          pad.hidden = !pad.hidden;
+        } }));
+        wrapper.appendChild(pad);
       }
-      wrapper.append(preview, fileName);
+      wrapper.append(refusal, preview, fileName);
       showFile();
       wrapper.fieldFile = function () { return holder.file; };
       read = function () { return holder.file ? { name: holder.file.name, size: holder.file.size } : null; };
@@ -377,16 +396,24 @@
     return { integer: "number", date: "date", time: "time", datetime: "datetime-local", phone: "tel" }[type] || "text";
   }
 
-  function acceptOf(spec) {
-    var extensions = (spec.options || {}).extensions;
-    if (Array.isArray(extensions) && extensions.length) return extensions.map(function (e) { return "." + e; }).join(",");
-    return "image/*";
+  // The file kinds a field takes, as forms_engine.rendering._allowed_extensions reads its "accept" setting.
+  function allowedKinds(spec) {
+    var accept = (spec.options || {}).accept, wanted = FILE_KINDS;
+    if (typeof accept === "string") accept = accept.replace(/,/g, " ").split(/\s+/);
+    if (Array.isArray(accept) && accept.length) {
+      wanted = accept.map(function (a) { return String(a).trim().replace(/^\.+/, "").toLowerCase(); }).filter(function (a) { return FILE_KINDS.indexOf(a) >= 0; });
+    }
+    return wanted.length ? wanted : FILE_KINDS;
+  }
+
+  function asIs(file) {
+    return { blob: file, name: file.name, size: file.size, type: file.type, preview: "" };
   }
 
   // A photo as the phone keeps and sends it: at most 1600 px on its long side, JPEG at 0.8; other files as they are.
   function shrink(file, fieldName) {
     if (!/^image\//.test(file.type) || typeof createImageBitmap !== "function") {
-      return Promise.resolve({ blob: file, name: file.name, size: file.size, type: file.type, preview: "" });
+      return Promise.resolve(asIs(file));
     }
     return createImageBitmap(file, { imageOrientation: "from-image" }).catch(function () { return createImageBitmap(file); }).then(function (bitmap) {
       var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
@@ -395,9 +422,7 @@
       return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); }).then(function (blob) {
         return { blob: blob, name: fieldName + ".jpg", size: blob.size, type: "image/jpeg", preview: small.toDataURL("image/jpeg", 0.7) };
       });
-    }, function () {
-      return { blob: file, name: file.name, size: file.size, type: file.type, preview: "" };
-    });
+    }, function () { return asIs(file); });
   }
 
   function drawn(source, scale) {
