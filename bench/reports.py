@@ -51,6 +51,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from _year import TODAY, YEAR, centre_fill  # noqa: E402 - bench/_year.py
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -62,13 +63,8 @@ from django_tenants.utils import schema_context  # noqa: E402
 from forms_engine.library import (  # noqa: E402
     bureau_template_push,
     bureau_template_save,
-    form_from_template,
     form_template_get,
 )
-from forms_engine.models import FormDefinition  # noqa: E402
-from forms_engine.services import form_publish  # noqa: E402
-from notifications.models import ReminderRule  # noqa: E402
-from registry.crypto import encrypt  # noqa: E402
 from registry.models import Cadre  # noqa: E402
 from reports.models import CentreRefresh, Fact, Indicator  # noqa: E402
 from reports.periods import Period  # noqa: E402
@@ -79,152 +75,9 @@ from tenants.models import Centre, Domain  # noqa: E402
 from tenants.selectors import centres_query  # noqa: E402
 from tenants.services import centre_create  # noqa: E402
 
-YEAR = 2026
-TODAY = dt.date(2026, 11, 27)  # the figures are as of this day; the synthetic year runs up to it
 PREFIX = "benchrep"
 USERNAME = "bench-bureau"
 HEADLINE = ["cadres_total", "lives_alone_rate", "on_time_rate"]
-
-
-# ------------------------------------------------------------------------------------------------- synthetic data
-
-CADRES_SQL = """
-INSERT INTO registry_cadre (name, name_pinyin, name_initials, gender, birth_date, id_number, id_hash, phone, mobile,
-    address, photo, level, kind, branch, rank, lives_alone, childless, bedridden, disabled, dementia, in_care_home,
-    care_home_name, service_needs, nursing_fee_status, medical_subsidy_status, party_member, party_branch,
-    party_relation, state, received_on, deceased_on, notes, created_at, updated_at, rest_home_id, mobile_hash)
-SELECT '基准' || g.i, 'jizhun' || g.i, 'jz', CASE WHEN g.r1 < 0.85 THEN 'M' ELSE 'F' END,
-    date '1926-01-01' + (g.r2 * 365 * 38)::int, %(cipher)s, md5(%(code)s || '-' || g.i), '', '', '', '',
-    (ARRAY['division', 'regiment', 'nco'])[1 + floor(g.r3 * 3)::int],
-    CASE WHEN g.r4 < 0.3 THEN 'lixiu' ELSE 'tuixiu' END,
-    '', '', g.r5 < 0.08, g.r6 < 0.05, g.r7 < 0.05, g.r8 < 0.05, g.r9 < 0.03, g.r10 < 0.04, '', '', 'none', 'none',
-    g.r4 < 0.6, '', '',
-    CASE WHEN g.s < 0.03 THEN 'abroad' WHEN g.s < 0.07 THEN 'deceased' ELSE 'active' END,
-    CASE WHEN g.s > 0.95 THEN %(start)s::date + (g.r1 * %(days)s)::int END,
-    CASE WHEN g.s >= 0.03 AND g.s < 0.07 THEN %(start)s::date + (g.r2 * %(days)s)::int END,
-    '', now(), now(), h.homes[1 + floor(g.r3 * 997)::int %% 3], ''
-FROM (
-    SELECT i, random() r1, random() r2, random() r3, random() r4, random() r5, random() r6, random() r7, random() r8,
-           random() r9, random() r10, random() s
-    FROM generate_series(1, %(n)s) i
-) g, (SELECT array_agg(id ORDER BY id) AS homes FROM registry_resthome) h
-"""
-
-HOMES_SQL = """
-INSERT INTO registry_resthome (name, address, phone, building_area)
-SELECT '第' || i || '休养所', '', '', 800 + floor(random() * 1500) FROM generate_series(1, 3) i;
-INSERT INTO registry_facilityroom (rest_home_id, room_type, name, floor_area)
-SELECT h.id, t, '', CASE WHEN t = 'meeting' THEN 60 + floor(random() * 240) ELSE 8 + floor(random() * 40) END
-FROM registry_resthome h
-CROSS JOIN unnest(ARRAY['calligraphy', 'chess', 'gym', 'computer', 'archive', 'honour', 'meeting', 'reading']) t
-WHERE random() < 0.6;
-"""
-
-# Items of one rule for the cadres it concerns, one per period (key, start, due): past items mostly done on time,
-# some late (noted the next morning), a few waived, the rest missed and escalated; not yet due: some done early.
-ITEMS_SQL = """
-INSERT INTO notifications_dueitem (rule_id, subject_type, subject_id, period_key, period_start, due_on, state,
-    escalation_level, done_at, fulfilled_by, waived_reason, created_at, updated_at)
-SELECT %(rule)s, 'cadre', q.id, q.key, q.start, q.due,
-    CASE WHEN q.due < %(today)s THEN
-        CASE WHEN q.x < 0.90 THEN 'done' WHEN q.x < 0.92 THEN 'waived' ELSE 'escalated' END
-    ELSE CASE WHEN q.x < 0.3 THEN 'done' ELSE 'open' END END,
-    CASE WHEN q.due < %(today)s AND q.x >= 0.92 THEN 1 ELSE 0 END,
-    CASE WHEN q.due >= %(today)s AND q.x < 0.3 THEN (%(today)s::date - 3 + time '10:00') AT TIME ZONE 'Asia/Shanghai'
-         WHEN q.x < 0.86 THEN (q.due + time '16:00') AT TIME ZONE 'Asia/Shanghai'
-         WHEN q.x < 0.90 THEN (q.due + 1 + time '09:00') AT TIME ZONE 'Asia/Shanghai' END,
-    CASE WHEN q.x < 0.90 THEN 'form' ELSE '' END,
-    CASE WHEN q.due < %(today)s AND q.x >= 0.90 AND q.x < 0.92 THEN '住院' ELSE '' END,
-    now(), now()
-FROM (
-    SELECT c.id, p.key, p.start, p.due, random() AS x
-    FROM registry_cadre c CROSS JOIN ({periods}) AS p(key, start, due)
-    WHERE c.state = 'active' AND ({subjects})
-) q
-"""
-DAILY = (
-    "SELECT to_char(d, 'YYYY-MM-DD'), d::date, d::date "
-    "FROM generate_series(%(start)s::date, %(today)s::date - 1, interval '1 day') d"
-)
-QUARTERS = "VALUES " + ", ".join(
-    f"('{p.key}', date '{p.start}', date '{p.end}')" for p in (Period(YEAR, "quarter", q) for q in range(1, 5))
-)
-WHOLE_YEAR = f"VALUES ('{YEAR}', date '{YEAR}-01-01', date '{YEAR}-12-31')"
-RULES = {
-    "daily-call": (DAILY, "c.lives_alone OR c.childless"),
-    "quarterly-visit": (QUARTERS, "c.lives_alone OR c.childless OR c.bedridden"),
-    "yearly-check-up": (WHOLE_YEAR, "true"),
-}
-
-SURVEYS_SQL = """
-INSERT INTO forms_engine_submission (form_id, version_id, data, state, receipt, channel, created_at, updated_at)
-SELECT %(form)s, %(version)s,
-    jsonb_build_object('year', %(year)s, 'method', 'democratic', 'overall', s.a, 'q_attitude', s.b::text,
-        'q_response', s.c::text, 'q_visits', s.d::text, 'q_health', s.e::text, 'q_activities', s.a::text,
-        'q_information', s.b::text),
-    'submitted', substr(md5(random()::text || s.i), 1, 12), 'admin', s.at, s.at
-FROM (
-    SELECT i, 2 + floor(random() * 4)::int AS a, 1 + floor(random() * 5)::int AS b, 3 + floor(random() * 3)::int AS c,
-        2 + floor(random() * 4)::int AS d, 1 + floor(random() * 5)::int AS e,
-        (%(start)s::date + floor(random() * %(days)s)::int + time '10:00') AT TIME ZONE 'Asia/Shanghai' AS at
-    FROM generate_series(1, %(n)s) i
-) s
-"""
-
-# Complaints: received during the year, most answered within 1–25 days (some then closed), a few escalated or open.
-COMPLAINTS_SQL = """
-WITH c AS (
-    SELECT i, (ARRAY['on_site', 'phone', 'letter', 'internet'])[1 + floor(random() * 4)::int] AS channel,
-        (%(start)s::date + floor(random() * %(days)s)::int + time '09:00') AT TIME ZONE 'Asia/Shanghai' AS received,
-        random() AS x, 1 + random() * 24 AS answer_days, random() * 10 AS close_days
-    FROM generate_series(1, %(n)s) i
-), made AS (
-    INSERT INTO forms_engine_submission (form_id, version_id, data, state, receipt, channel, created_at, updated_at)
-    SELECT %(form)s, %(version)s,
-        jsonb_build_object('channel', c.channel,
-            'received_at', to_char(c.received AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD"T"HH24:MI'),
-            'content', '反映问题', 'feedback_given', c.x < 0.6, 'serious', c.x > 0.97),
-        CASE WHEN c.x < 0.5 THEN 'closed' WHEN c.x < 0.85 THEN 'answered' WHEN c.x < 0.9 THEN 'escalated'
-             ELSE 'received' END,
-        substr(md5(random()::text || c.i), 1, 12), 'admin', c.received, c.received
-    FROM c
-    RETURNING id, state, created_at
-), answers AS (
-    SELECT m.id, m.state, m.created_at + c.answer_days * interval '1 day' AS answered,
-        m.created_at + (c.answer_days + c.close_days) * interval '1 day' AS closed
-    FROM made m JOIN c ON c.received = m.created_at AND m.id IS NOT NULL
-)
-INSERT INTO forms_engine_submissionchange (submission_id, kind, field, old, new, text, at)
-SELECT id, 'state', 'state', '"handling"'::jsonb, '"answered"'::jsonb, '', answered
-FROM answers WHERE state IN ('answered', 'closed')
-UNION ALL
-SELECT id, 'state', 'state', '"answered"'::jsonb, '"closed"'::jsonb, '', closed FROM answers WHERE state = 'closed'
-"""
-
-
-def _centre_fill(code: str, cadres: int, survey_template: str) -> None:
-    """One centre's synthetic year, in SQL (a handful of statements), inside its schema."""
-    start = dt.date(YEAR, 1, 1)
-    days = (TODAY - start).days
-    with schema_context(code), transaction.atomic():
-        complaint = form_from_template(template_key="complaint")
-        form_publish(form=complaint)
-        complaint.refresh_from_db()
-        survey = FormDefinition.objects.get(bureau_template=survey_template)
-        rules = dict(ReminderRule.objects.values_list("key", "pk"))
-        base = {"code": code, "start": start, "today": TODAY, "days": days, "year": YEAR}
-        with connection.cursor() as cursor:
-            cursor.execute(HOMES_SQL)
-            cursor.execute(CADRES_SQL, {**base, "n": cadres, "cipher": encrypt("310101194001010011")})
-            for key, (periods, subjects) in RULES.items():
-                cursor.execute(ITEMS_SQL.format(periods=periods, subjects=subjects), {**base, "rule": rules[key]})
-            cursor.execute(
-                SURVEYS_SQL, {**base, "form": survey.pk, "version": survey.current_version_id, "n": cadres // 2}
-            )
-            cursor.execute(
-                COMPLAINTS_SQL,
-                {**base, "form": complaint.pk, "version": complaint.current_version_id, "n": max(cadres // 10, 1)},
-            )
 
 
 def _pg_tool(name: str) -> str:
@@ -302,7 +155,7 @@ def centres_ready(count: int, cadres: int, cloned: int) -> list[str]:
         started = time.perf_counter()
         bureau_template_push(template=template, centres=empty)
         for code in empty:
-            _centre_fill(code, cadres, template.key)
+            centre_fill(code, cadres, template.key)
         print(f"# filled {len(empty)} centres with synthetic data in {time.perf_counter() - started:.1f} s")
     connection.set_schema_to_public()
     copies = [code for code in codes[cloned:] if code not in existing]
