@@ -173,14 +173,23 @@ def _bump_on_delete(instance, **_kwargs) -> None:
         content_version_bump()
 
 
+def _bump_restored(*, code: str, **_signal) -> None:
+    """A centre restored from a backup: its pages may have changed under every cached copy."""
+    with schema_context(code):
+        content_version_bump()
+
+
 def page_cache_signals_connect() -> None:
     """Whatever changes what a centre's visitors see drops that centre's cached pages."""
     from django.db.models.signals import post_delete, post_save
     from wagtail.models import Site
     from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
+    from tenants.signals import centre_restored
+
     for signal in (page_published, page_unpublished, post_page_move, page_slug_changed):
         signal.connect(_bump, dispatch_uid=f"content.page_cache.{id(signal)}")
     # Deleting a page sends post_delete for its specific model and for Page; a site, for Site.
     post_delete.connect(_bump_on_delete, dispatch_uid="content.page_cache.delete")
     post_save.connect(_bump, sender=Site, dispatch_uid="content.page_cache.site_save")
+    centre_restored.connect(_bump_restored, dispatch_uid="content.page_cache.centre_restored")

@@ -54,6 +54,7 @@ from tenants.services import (
     centre_code_validate,
     centre_domain_validate,
 )
+from tenants.signals import centre_restored
 
 FORMAT = "junxiu-centre-backup"
 FORMAT_VERSION = 1
@@ -634,6 +635,7 @@ def centre_restore(
             raise
         for folder in asides:
             shutil.rmtree(folder, ignore_errors=True)
+    centre_restored.send(sender=Centre, code=target)
     return CentreRestored(
         centre=restored.centre,
         domain=restored.domain,

@@ -27,6 +27,7 @@ from django_q.models import Schedule
 from django_tenants.utils import schema_context, schema_exists
 from wagtail.models import Page, Site
 
+from content.page_cache import content_version
 from forms_engine.models import Submission
 from forms_engine.services import form_create, form_field_add, form_publish, submission_create, submission_update
 from registry.idcard import resident_id_make
@@ -220,6 +221,8 @@ def test_the_backup_holds_what_belongs_to_the_centre(committed, tmp_path):
 def test_restore_brings_back_the_data_and_files_as_backed_up(committed):
     path, backed_up = committed
     before = leftovers()
+    with schema_context("putuo"):
+        putuo_pages = content_version()
     with schema_context(SOURCE):
         new_cadre("新增者", 41, dt.date(1941, 1, 1))
         Cadre.objects.filter(name="曾国平").delete()
@@ -231,8 +234,15 @@ def test_restore_brings_back_the_data_and_files_as_backed_up(committed):
     (Path(settings.MEDIA_ROOT) / SOURCE / "original_images" / "new.jpg").write_bytes(b"new")
     changed = state(SOURCE)
     assert changed["cadres"] != backed_up["cadres"] and changed["answers"] != backed_up["answers"]
+    with schema_context(SOURCE):
+        cached_pages = content_version()  # what the centre's cached pages are keyed by
 
     restored = centre_restore(code=SOURCE, path=path, force=True)
+
+    with schema_context(SOURCE):
+        assert content_version() != cached_pages  # no page cached before the restore is served after it
+    with schema_context("putuo"):
+        assert content_version() == putuo_pages
 
     assert (restored.centre.schema_name, restored.domain.domain, restored.replaced) == (
         SOURCE,
