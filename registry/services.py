@@ -18,6 +18,7 @@ from registry.models import AccessLog, Cadre
 from registry.phones import mobile_hash
 from registry.pinyin import name_search_keys
 from registry.selectors import IDENTITY, cadre_search, can_see_personal
+from tenants.compiled import CompiledInsert
 from tenants.ratelimit import Limit, rate_limit_count, rate_limit_exceeded
 
 PERSONAL_FIELDS = {
@@ -153,12 +154,16 @@ def cadre_id_search(*, user, queryset, query: str, channel: str):
     return found
 
 
+# Written on every API answer that shows personal data: its INSERT is written once per process (issue 14 §2).
+_access_log_insert = CompiledInsert(AccessLog)
+
+
 def access_log_record(
     *, user, action: str, channel: str, model: str, record_ids: Iterable[int], fields: Iterable[str]
 ) -> AccessLog:
     """Note that personal data was seen or exported: who, which records, which fields — never the values."""
     ids = sorted(set(record_ids))
-    return AccessLog.objects.create(
+    return _access_log_insert.create(
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "username", "") or "",
         action=action,

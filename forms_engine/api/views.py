@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -38,6 +38,7 @@ from forms_engine.services import (
 )
 from registry.services import access_log_record
 from tenants.authentication import CentreTokenAuthentication
+from tenants.compiled import CompiledLookup
 from tenants.drf import StrictPageNumberPagination
 
 # A cadre shown only by name need not decrypt its personal fields.
@@ -87,14 +88,29 @@ class FormsAPIView(generics.GenericAPIView):
         self, key: str, *actions: str, related: tuple[str, ...] = (), with_personal_marks: bool = False
     ) -> FormDefinition:
         """The form, if the user may do one of `actions` with it; missing and forbidden both 404."""
-        forms = FormDefinition.objects.select_related(*related)
-        try:  # get(), not first(): a key is unique, and an ORDER BY costs compiling on every request
-            form = (forms_with_personal_marks(forms) if with_personal_marks else forms).get(key=key)
-        except FormDefinition.DoesNotExist:
-            form = None
+        form = _form_lookup(related, with_personal_marks).get(key)
         if form is None or not any(form_user_can(form=form, user=self.request.user, action=a) for a in actions):
             raise Http404
         return form
+
+
+_form_lookups: dict[tuple[tuple[str, ...], bool], CompiledLookup[FormDefinition]] = {}
+
+
+def _form_lookup(related: tuple[str, ...], with_personal_marks: bool) -> CompiledLookup[FormDefinition]:
+    """The form by key with `related` and (if asked) its personal marks: its SQL written once per process."""
+    shape = (related, with_personal_marks)
+    lookup = _form_lookups.get(shape)
+    if lookup is None:
+
+        def build(key: str) -> QuerySet[FormDefinition]:
+            forms = FormDefinition.objects.select_related(*related)
+            if "current_version" in related:  # its schema comes from version_schema's cache, not with every request
+                forms = forms.defer("current_version__schema")
+            return (forms_with_personal_marks(forms) if with_personal_marks else forms).filter(key=key)
+
+        lookup = _form_lookups.setdefault(shape, CompiledLookup(build))
+    return lookup
 
 
 def _service(call, *, field: str = "data", **kwargs):
