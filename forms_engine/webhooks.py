@@ -2,6 +2,14 @@
 
 The body is JSON; `X-Junxiu-Signature: sha256=<hex>` is HMAC-SHA256 with the webhook's secret over
 `<X-Junxiu-Timestamp>.<body>`, so a receiver can refuse both forged and replayed requests.
+
+No delivery is left behind: its task is queued once the submission commits, but a process killed between the commit
+and the queueing, or a Redis broker losing the tasks of a killed cluster, leaves it without one. A periodic task in
+every centre (webhook_deliveries_lost_send, every minute) queues again each open delivery no task has taken for
+LOST_TASK_AFTER. Extra tasks are harmless: a send holds the delivery's row lock while it posts, a second task skips a
+locked row, and one that comes before the next attempt is due does nothing. Delivery is at least once (a worker
+killed after the receiver answered but before its commit leaves the row to be sent again): receivers dedupe on
+X-Junxiu-Delivery.
 """
 
 from __future__ import annotations
@@ -24,15 +32,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forms_engine.fields import display_value, is_empty
 from forms_engine.models import FormDefinition, FormWebhook, FormWebhookDelivery, Submission
 from forms_engine.personal import reveal
-from tenants.tasks import centre_task_enqueue, centre_task_schedule_once, current_centre_schema
+from tenants.tasks import centre_schedule_ensure, centre_task_enqueue, centre_task_schedule_once, current_centre_schema
 
 SEND_FUNC = "forms_engine.webhooks.webhook_delivery_send"
+LOST_FUNC = "forms_engine.webhooks.webhook_deliveries_lost_send"
+LOST_TASK_AFTER = dt.timedelta(minutes=2)  # a task runs within seconds; one not run by then was lost
+LOST_BATCH = 500  # queued again per run (a minute) and centre
 MAX_ATTEMPTS = 6
 FIRST_RETRY_SECONDS = 30  # then ×4: 30 s, 2 min, 8 min, 32 min, about 2 h
 TIMEOUT_SECONDS = 10
@@ -139,17 +151,27 @@ def signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def webhook_delivery_send(*, delivery_id: int) -> str:
-    """Worker side (inside the centre): one attempt; on failure the next is scheduled later, until MAX_ATTEMPTS."""
+def webhook_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> str:
+    """Worker side (inside the centre): one attempt; on failure the next is scheduled later, until MAX_ATTEMPTS.
+
+    Returns the delivery's status after it, or "skipped" when another task is sending it right now (its row is
+    locked: we do not wait, and do not post twice) or its next attempt is not due yet, or "missing".
+    """
+    now = now or timezone.now()
     with transaction.atomic():
+        # The lock is on the delivery alone (of=self): other deliveries of the same webhook go out at the same time.
         delivery = (
-            FormWebhookDelivery.objects.select_for_update().select_related("webhook").filter(pk=delivery_id).first()
+            FormWebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook")
+            .filter(pk=delivery_id)
+            .first()
         )
-        if delivery is None or delivery.status in (
-            FormWebhookDelivery.Status.DELIVERED,
-            FormWebhookDelivery.Status.FAILED,
-        ):
-            return delivery.status if delivery else "missing"
+        if delivery is None:
+            return "skipped" if FormWebhookDelivery.objects.filter(pk=delivery_id).exists() else "missing"
+        if delivery.status in (FormWebhookDelivery.Status.DELIVERED, FormWebhookDelivery.Status.FAILED):
+            return delivery.status
+        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+            return "skipped"  # a second task for an attempt that already failed: the retry is scheduled
         hook = delivery.webhook
         body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
@@ -168,7 +190,7 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
         delivery.attempts += 1
         delivery.response_code = code
         delivery.error = error
-        now = timezone.now()
+        now = timezone.now()  # after the post, which may have taken seconds
         if code is not None and 200 <= code < 300:
             delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
                 FormWebhookDelivery.Status.DELIVERED,
@@ -183,6 +205,33 @@ def webhook_delivery_send(*, delivery_id: int) -> str:
             _retry_schedule(delivery)
         delivery.save()
         return delivery.status
+
+
+def webhook_deliveries_lost_send(*, now: dt.datetime | None = None) -> int:
+    """Periodic, inside a centre: queue a task again for each open delivery no task has taken for LOST_TASK_AFTER
+    (pending since it was made or last queued again; retrying since its attempt was due); returns how many.
+
+    Marks each with next_attempt_at = now (when it was queued again), so the next run leaves it to that task for
+    LOST_TASK_AFTER; rows a task is sending (locked) are left alone.
+    """
+    now = now or timezone.now()
+    stale = now - LOST_TASK_AFTER
+    Status = FormWebhookDelivery.Status
+    lost = FormWebhookDelivery.objects.filter(status__in=[Status.PENDING, Status.RETRYING]).filter(
+        Q(next_attempt_at__lte=stale) | Q(status=Status.PENDING, next_attempt_at__isnull=True, created_at__lte=stale)
+    )
+    schema = current_centre_schema()
+    with transaction.atomic():
+        ids = list(lost.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)[:LOST_BATCH])
+        FormWebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        for delivery_id in ids:
+            centre_task_enqueue(schema_name=schema, func=SEND_FUNC, kwargs={"delivery_id": delivery_id})
+    return len(ids)
+
+
+def webhook_schedules_ensure(*, centre, **_context) -> None:
+    """Set-up step: this centre's lost deliveries are queued again every minute."""
+    centre_schedule_ensure(schema_name=centre.schema_name, name="webhooks_lost", func=LOST_FUNC, minutes=1)
 
 
 def webhook_target_private(url: str) -> bool:

@@ -134,6 +134,9 @@ def test_a_new_submission_is_posted_signed_and_retried_after_a_failure(
             assert dt.timedelta(seconds=29) < delivery.next_attempt_at - before < dt.timedelta(seconds=31)
         schedule = Schedule.objects.get(schedule_type=Schedule.ONCE)
         assert (schedule.schedule_type, schedule.next_run) == (Schedule.ONCE, delivery.next_attempt_at)
+        assert run_schedule(schedule) == "skipped"  # run before its time (a duplicate task): nothing is sent
+        with schema_context("huangpu"):
+            FormWebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())  # now due
         assert run_schedule(schedule) == "delivered"
         assert run_schedule(schedule) == "delivered"  # a late duplicate run sends nothing more
     assert len(receiver.requests) == 2

@@ -174,6 +174,7 @@ def test_retire_stops_serving_and_keeps_data(centres):
         ("changning:deliveries", "('changning', 'notifications.tasks.deliveries_due_send')"),
         ("changning:publish_scheduled", "('changning', 'content.tasks.scheduled_pages_publish')"),
         ("changning:sweep", "('changning', 'notifications.tasks.sweep_run')"),
+        ("changning:webhooks_lost", "('changning', 'forms_engine.webhooks.webhook_deliveries_lost_send')"),
     ]
     centre_retire(code="changning")
     assert Schedule.objects.filter(name__startswith="changning:").count() == 0  # its periodic tasks stop too
