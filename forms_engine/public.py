@@ -3,18 +3,26 @@
 Interfaces only: the form is validated and stored by services.submission_create (no user, channel "public").
 Protections: Django's CSRF, a honeypot field (filled → pretend success, store nothing), and rate limits per client
 address (tenants.clientip) and per phone number (forms_engine.ratelimit).
+
+Retries: each form page carries a one-time key (SUBMIT_KEY); the submission is stored under that key bound to the
+browser's CSRF secret, so a POST sent again (the first stored, its answer lost with a dying worker) leads to the first
+receipt instead of a second submission. Bound to the browser, a key seen by someone else (a cached page) leads
+nowhere: their POST is stored as their own.
 """
 
 from __future__ import annotations
 
 import secrets
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from wagtail.models import Site
@@ -27,6 +35,7 @@ from forms_engine.services import staff_only_dropped_log, staff_only_names, subm
 from tenants.clientip import client_ip
 
 HONEYPOT = "website"
+SUBMIT_KEY = "_submit_key"  # field names start with a letter: no form field can take this name
 LIMIT_KEYS = ("min", "max", "min_length", "max_length", "pattern", "default")
 
 
@@ -92,6 +101,8 @@ def form_page_context(request: HttpRequest, *, form: FormDefinition, version: Fo
         "form": form,
         "site_root": _site_root(request),
         "honeypot": HONEYPOT,
+        "submit_key_name": SUBMIT_KEY,
+        "submit_key": uuid.uuid4().hex,
         "limits": conditions_limits(version),
         "time_zone": settings.TIME_ZONE,
         "action": reverse("forms_public:form", kwargs={"key": form.key}),
@@ -109,6 +120,25 @@ def public_form_context(request: HttpRequest, *, form: FormDefinition | None) ->
     return form_page_context(request, form=form, version=version_for_public(form=form, version=version))
 
 
+def submission_client_key(request: HttpRequest, *, form: FormDefinition) -> str | None:
+    """The stored key of this POST: its page's one-time key bound to the form and the browser's CSRF secret, or None
+    when either is missing or malformed (then the POST is stored without a key, as before)."""
+    token = request.POST.get(SUBMIT_KEY, "")
+    browser = request.META.get("CSRF_COOKIE") or request.COOKIES.get(settings.CSRF_COOKIE_NAME) or ""
+    try:
+        token = uuid.UUID(hex=token).hex
+    except ValueError:
+        return None
+    if not browser:
+        return None
+    value = f"{form.pk}:{token}:{browser}"
+    return salted_hmac("forms_engine.public.submit_key", value, algorithm="sha256").hexdigest()
+
+
+def _stored_before(form: FormDefinition, client_key: str | None) -> Submission | None:
+    return Submission.objects.filter(form=form, client_key=client_key).first() if client_key else None
+
+
 def _render_form(request, form, version, *, status: int = 200, message: str = "", **fill) -> HttpResponse:
     context = form_page_context(request, form=form, version=version, **fill)
     context["message"] = message
@@ -124,6 +154,10 @@ def public_form(request: HttpRequest, key: str) -> HttpResponse:
         # A robot filled the field people cannot see: it gets what looks like a receipt, nothing is stored.
         fake = secrets.token_hex(6).upper()
         return render(request, "forms_engine/public/done.html", {"form": form, "receipt": fake, "state": ""})
+    client_key = submission_client_key(request, form=form)
+    if first := _stored_before(form, client_key):
+        # Sent again by the same browser (a retry after a lost answer): the receipt it should have seen.
+        return redirect("forms_public:done", key=form.key, receipt=first.receipt)
     address = client_ip(request)
     if ratelimit.rate_limit_exceeded(limit=ratelimit.ADDRESS_LIMIT, ident=address):
         message = _("Too many forms were sent from this network in the last few minutes. Please try again later.")
@@ -143,10 +177,17 @@ def public_form(request: HttpRequest, key: str) -> HttpResponse:
         message = _("Too many forms were sent with this phone number in the last hour. Please try again later.")
         return _render_form(request, form, version, status=429, message=message, data=data)
     try:
-        submission = submission_create(form=form, data=data, user=None, channel="public")
+        submission = submission_create(form=form, data=data, user=None, channel="public", client_key=client_key)
     except ValidationError as error:
         stored_files_discard(stored)
         return _render_form(request, form, version, status=400, data=data, errors=error.message_dict)
+    except IntegrityError:
+        # The same POST twice at once: the other one stored it (its transaction committed before ours failed).
+        first = _stored_before(form, client_key)
+        if first is None:
+            raise
+        stored_files_discard(stored)
+        return redirect("forms_public:done", key=form.key, receipt=first.receipt)
     ratelimit.rate_limit_count(limit=ratelimit.ADDRESS_LIMIT, ident=address)
     ratelimit.rate_limit_count(limit=ratelimit.PHONE_LIMIT, ident=phone)
     return redirect("forms_public:done", key=form.key, receipt=submission.receipt)
