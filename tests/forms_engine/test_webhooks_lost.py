@@ -15,7 +15,7 @@ from django_tenants.utils import schema_context
 from forms_engine.models import FormDefinition, FormWebhook, FormWebhookDelivery
 from forms_engine.services import form_create, submission_create
 from forms_engine.webhooks import LOST_FUNC, LOST_TASK_AFTER, webhook_create, webhook_delivery_send
-from tenants.tasks import centre_task_run
+from tenants.tasks import centre_task_enqueue, centre_task_run
 from tests.forms_engine.test_webhooks import SECRET, Receiver, build_form, run_queued
 
 
@@ -187,6 +187,39 @@ def test_a_delivery_being_sent_is_not_sent_again_by_a_concurrent_task(committed_
         finally:
             release.set()
             Schedule.objects.filter(name__startswith=f"webhook-huangpu-{one.pk}-").delete()  # A's retry
+            with schema_context("huangpu"), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {FormWebhookDelivery._meta.db_table} WHERE webhook_id = %s", [hook.pk])  # noqa: S608
+                cursor.execute(f"DELETE FROM {FormWebhook._meta.db_table} WHERE id = %s", [hook.pk])  # noqa: S608
+
+
+def test_a_real_qcluster_runs_the_periodic_task_and_sends_a_lost_delivery_once(committed_db, tmp_path):
+    """What the schedule starts every minute, run by a real django-q2 cluster on the test database: the sweep queues
+    the lost delivery, a worker posts it once; a second sweep finds nothing to do."""
+    from django_q.models import Task
+
+    from tests.cluster import cluster_start, cluster_stop, wait_until
+
+    with schema_context("huangpu"):
+        form = FormDefinition.objects.order_by("pk").first()  # one the centre was made with
+    with Receiver([]) as receiver:
+        with schema_context("huangpu"):
+            hook = FormWebhook.objects.create(form=form, url=receiver.url, secret=SECRET)
+            lost = FormWebhookDelivery.objects.create(webhook=hook, event="submission.created", payload={"n": 1})
+            FormWebhookDelivery.objects.filter(pk=lost.pk).update(
+                created_at=timezone.now() - LOST_TASK_AFTER - dt.timedelta(seconds=1)
+            )
+        cluster = cluster_start(tmp_path / "sms.jsonl")
+        try:
+            sweep = centre_task_enqueue(schema_name="huangpu", func=LOST_FUNC)
+            assert wait_until(lambda: Task.objects.filter(id=sweep).first(), timeout=60).result == 1
+            sent = wait_until(lambda: Task.objects.exclude(id=sweep).first(), timeout=60)
+            again = centre_task_enqueue(schema_name="huangpu", func=LOST_FUNC)
+            assert wait_until(lambda: Task.objects.filter(id=again).first(), timeout=60).result == 0
+            assert (sent.success, sent.result) == (True, "delivered")
+            assert [headers["X-Junxiu-Delivery"] for headers, _body in receiver.requests] == [str(lost.pk)]
+        finally:
+            cluster_stop(cluster)
+            Task.objects.filter(func="tenants.tasks.centre_task_run").delete()
             with schema_context("huangpu"), connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {FormWebhookDelivery._meta.db_table} WHERE webhook_id = %s", [hook.pk])  # noqa: S608
                 cursor.execute(f"DELETE FROM {FormWebhook._meta.db_table} WHERE id = %s", [hook.pk])  # noqa: S608
