@@ -206,6 +206,7 @@ def test_the_backup_holds_what_belongs_to_the_centre(committed, tmp_path):
         f"{SOURCE}:deliveries",
         f"{SOURCE}:publish_scheduled",
         f"{SOURCE}:sweep",
+        f"{SOURCE}:webhooks_lost",
     ]
     assert len(backed_up["cadres"]) == 3 and len(backed_up["answers"]) == 2
 
@@ -355,6 +356,7 @@ def test_restore_as_a_new_code_gives_a_second_working_centre_of_its_own(committe
         (f"{COPY}:deliveries", f"('{COPY}', 'notifications.tasks.deliveries_due_send')"),
         (f"{COPY}:publish_scheduled", f"('{COPY}', 'content.tasks.scheduled_pages_publish')"),
         (f"{COPY}:sweep", f"('{COPY}', 'notifications.tasks.sweep_run')"),
+        (f"{COPY}:webhooks_lost", f"('{COPY}', 'forms_engine.webhooks.webhook_deliveries_lost_send')"),
     ]
     assert copy["centre"][1:] == ("备份副本中心", Centre.Status.ACTIVE)
     with schema_context(COPY):
