@@ -36,14 +36,14 @@ restarted:
                                    as a person would press 提交 again; a 4xx is not retried) and that are not in the
                                    database either. Goal 0.
   load_kill_duplicate_submissions  submissions stored twice (a retried POST whose first attempt had been stored
-                                   when its worker died before answering); the public form has no idempotency key
+                                   when its worker died before answering; the form's one-time key prevents it)
   load_kill_unconfirmed_submissions  stored, but the client never got its receipt
   load_kill_tasks_expected, load_kill_tasks_undelivered   webhook deliveries the stored submissions queued, and
                                    those not delivered once the surviving cluster had Q_RETRY (30 s here) + 60 s
                                    to pick up what the killed one held; goal 0
   load_kill_tasks_never_tried      of those, deliveries still pending with no attempt: no task was ever queued for
                                    them (the web worker died after the submission's commit, before its on-commit
-                                   hook queued the task; nothing re-queues such a delivery today)
+                                   hook queued the task; the webhooks_lost schedule queues it after 2 minutes)
   load_kill_tasks_wait_s           seconds from the end of the load until every delivery was made
   load_kill_webhook_repeats        deliveries the receiver got more than once (a task re-run after the kill;
                                    at-least-once, the receiver must dedupe on X-Junxiu-Delivery)
