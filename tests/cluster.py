@@ -14,19 +14,24 @@ from django.conf import settings as django_settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cluster_start(sms_file) -> subprocess.Popen:
+def cluster_start(
+    sms_file: Path, *, settings_module: str = "tests.notifications.cluster_settings", log: bool = False
+) -> subprocess.Popen:
+    """A qcluster on the test database, in a process group of its own (cluster_stop(kill=True) ends it and its
+    workers); `log`: its stderr goes to a file beside `sms_file`."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.notifications.cluster_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "JUNXIU_DB_NAME": django_settings.DATABASES["default"]["NAME"],
         "JUNXIU_SMS_FILE": str(sms_file),
     }
+    stderr = open(sms_file.with_name(f"qcluster-{time.monotonic_ns()}.log"), "w") if log else subprocess.DEVNULL  # noqa: SIM115
     return subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         start_new_session=True,
     )
 

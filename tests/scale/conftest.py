@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
+
+from tests.cluster import cluster_start
 
 ROOT = Path(__file__).resolve().parents[2]
 LANE = bool(os.environ.get("JUNXIU_REDIS_URL") and os.environ.get("JUNXIU_SCALE_PGBOUNCER_SESSION"))
@@ -26,17 +25,4 @@ def pytest_collection_modifyitems(items):
 
 def scale_cluster_start(sms_file: Path) -> subprocess.Popen:
     """A real qcluster on the Redis broker (the settings read JUNXIU_REDIS_URL from the inherited environment)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.scale.cluster_settings",
-        "JUNXIU_DB_NAME": django_settings.DATABASES["default"]["NAME"],
-        "JUNXIU_SMS_FILE": str(sms_file),
-    }
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(sms_file.with_name(f"qcluster-{time.monotonic_ns()}.log"), "w"),  # noqa: SIM115 - the child's
-        start_new_session=True,
-    )
+    return cluster_start(sms_file, settings_module="tests.scale.cluster_settings", log=True)
