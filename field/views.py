@@ -129,7 +129,7 @@ def texts() -> dict[str, str]:
     }
 
 
-def _may_use(user) -> bool:
+def may_use(user) -> bool:
     """As the API decides (field.api.field_api): the centre's staff by their role."""
     return bool(user.is_active and (user.is_superuser or user_roles(user)))
 
@@ -141,7 +141,7 @@ def _may_use(user) -> bool:
 def app_shell(request: HttpRequest) -> HttpResponse:
     """The liaison's app: today's visits and the forms, working offline once opened."""
     user = request.user
-    if not _may_use(user):
+    if not may_use(user):
         message = _("The field app is for the centre's staff. Sign in with your staff account.")
         return render(request, "field/refused.html", {"message": message, "login_url": LOGIN_URL}, status=403)
     config = {

@@ -10,8 +10,10 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
+from django_tenants.utils import schema_context
 from PIL import Image
 
 from field.views import SHELL_FILES, WORKER_FILES
@@ -136,3 +138,17 @@ def test_the_first_load_is_within_its_budget():
                 total += len(gzip.compress(handle.read(), compresslevel=6))
     print(f"field_first_load_kb: {total / 1024:.1f}")
     assert 10 * 1024 < total <= FIRST_LOAD_BUDGET
+
+
+def test_the_admin_menu_leads_the_staff_to_the_app_and_no_one_else(centres):
+    liaison = signed_in("huangpu", "field-menu", groups=(role_group_name(Role.CASEWORKER),))
+    menu = liaison.get("/admin/").content.decode()
+    assert '"name": "field-app"' in menu and '"url": "/field/"' in menu
+    assert json.dumps("外勤应用（手机）")[1:-1] in menu  # the sidebar's props are JSON, \u-escaped
+    with schema_context("huangpu"):  # an admin account with no centre role: the app would refuse it
+        group, _made = Group.objects.get_or_create(name="只进后台")
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+    no_role = signed_in("huangpu", "field-menu-none", groups=("只进后台",))
+    menu = no_role.get("/admin/").content.decode()
+    assert '"name": "reminders"' in menu and '"url": "/field/"' not in menu
+    assert no_role.get("/field/").status_code == 403
