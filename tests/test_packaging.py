@@ -14,7 +14,7 @@ from setuptools.dist import Distribution
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = {"site": "junxiu", "tenants": "tenants", "registry": "registry", "forms_engine": "forms_engine"}
-APPS |= {"notifications": "notifications", "content": "content", "reports": "reports"}
+APPS |= {"notifications": "notifications", "field": "field", "content": "content", "reports": "reports"}
 # Folders shipped as packages of data only (no Python): the translation catalogue, inside the project's package.
 DATA_PACKAGES = {"locale": "junxiu.locale"}
 # Named in INSTALLED_APPS (or loaded by a setting) rather than imported.
